@@ -1,0 +1,66 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "scheduler-proxy",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "scheduler-proxy", targets: ["scheduler-proxy"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+    ],
+    targets: [
+        // C shims: the embedded CPython and libxml2, compiled with the same feature macros.
+        .systemLibrary(name: "CPython", pkgConfig: "python3-embed", providers: [.apt(["python3-dev"])]),
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+
+        // XML-RPC values, a streaming request decoder and a response encoder. Knows nothing of Python.
+        .target(name: "XMLRPC", dependencies: ["CLibXML2"]),
+
+        // The embedded interpreter: GIL proof, owned/borrowed references, the Python call pool.
+        .target(name: "EmbeddedPython", dependencies: ["CPython"]),
+
+        // Policy units, the plugin registry, filter/score/balance semantics. Knows nothing of HTTP.
+        .target(
+            name: "Scheduling",
+            dependencies: [
+                "EmbeddedPython",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // The XML-RPC over HTTP front end the oVirt engine talks to.
+        .target(
+            name: "SchedulerServer",
+            dependencies: [
+                "XMLRPC",
+                "Scheduling",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        .executableTarget(
+            name: "scheduler-proxy",
+            dependencies: [
+                "SchedulerServer",
+                "Scheduling",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        .testTarget(name: "XMLRPCTests", dependencies: ["XMLRPC"]),
+        .testTarget(name: "EmbeddedPythonTests", dependencies: ["EmbeddedPython"]),
+        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "EmbeddedPython"]),
+        .testTarget(name: "SchedulerServerTests", dependencies: ["SchedulerServer", "XMLRPC", "Scheduling"]),
+    ]
+)

@@ -1,0 +1,43 @@
+#ifndef SCHEDULER_PROXY_CPYTHON_SHIM_H
+#define SCHEDULER_PROXY_CPYTHON_SHIM_H
+
+// glibc fixes its feature set (the __USE_* macros) the first time <features.h>
+// is read. Python.h would turn on _GNU_SOURCE/_XOPEN_SOURCE first, which changes
+// system types such as fd_set; Swift's Glibc and Dispatch modules are built with
+// glibc's defaults, and a Swift module that sees both definitions fails to build.
+// Reading <features.h> first keeps every C module on the same defaults.
+// CLibXML2's shim does the same.
+#include <features.h>
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+// Macros and singletons that Swift cannot import directly.
+static inline PyObject *sp_none(void) { return Py_None; }
+static inline PyObject *sp_true(void) { return Py_True; }
+static inline PyObject *sp_false(void) { return Py_False; }
+static inline int sp_is_none(PyObject *o) { return o == Py_None; }
+static inline int sp_is_true_singleton(PyObject *o) { return o == Py_True; }
+static inline int sp_unicode_check(PyObject *o) { return PyUnicode_Check(o); }
+static inline int sp_unicode_check_exact(PyObject *o) { return PyUnicode_CheckExact(o); }
+static inline int sp_long_check(PyObject *o) { return PyLong_Check(o); }
+static inline int sp_bool_check(PyObject *o) { return PyBool_Check(o); }
+static inline int sp_float_check(PyObject *o) { return PyFloat_Check(o); }
+static inline int sp_list_check(PyObject *o) { return PyList_Check(o); }
+static inline int sp_tuple_check(PyObject *o) { return PyTuple_Check(o); }
+static inline int sp_dict_check(PyObject *o) { return PyDict_Check(o); }
+static inline int sp_bytes_check(PyObject *o) { return PyBytes_Check(o); }
+static inline int sp_type_check(PyObject *o) { return PyType_Check(o); }
+static inline PyObject *sp_type_of(PyObject *o) { return (PyObject *)Py_TYPE(o); }
+static inline const char *sp_type_name(PyObject *o) { return Py_TYPE(o)->tp_name; }
+static inline unsigned long sp_thread_id(PyThreadState *t) { return t->thread_id; }
+
+
+// Exception types, read through functions because Swift sees the globals as shared mutable state.
+static inline PyObject *sp_exc_attribute_error(void) { return PyExc_AttributeError; }
+static inline PyObject *sp_exc_key_error(void) { return PyExc_KeyError; }
+static inline PyObject *sp_exc_syntax_error(void) { return PyExc_SyntaxError; }
+static inline PyObject *sp_exc_base_exception(void) { return PyExc_BaseException; }
+static inline PyObject *sp_exc_recursion_error(void) { return PyExc_RecursionError; }
+static inline PyObject *sp_exc_memory_error(void) { return PyExc_MemoryError; }
+
+#endif
