@@ -1,0 +1,198 @@
+import EmbeddedPython
+
+/// The plugin runtime's Python functions, installed once in the interpreter.
+final class PluginRuntime: Sendable {
+    let loadPlugin: PythonHandle
+    let callUnit: PythonHandle
+    let parsePrinted: PythonHandle
+
+    init(_ gil: borrowing GIL) throws(PythonError) {
+        let namespace = try gil.run(pluginRuntimeSource, filename: "<scheduler-proxy plugin runtime>")
+        func function(_ name: String) throws(PythonError) -> PythonHandle {
+            guard let function = try namespace.item(forKey: name) else {
+                throw PythonError(message: "plugin runtime has no \(name)")
+            }
+            return function.shared()
+        }
+        loadPlugin = try function("load_plugin")
+        callUnit = try function("call_unit")
+        parsePrinted = try function("parse_printed")
+        _ = try function("install_streams").bind(gil).call()
+    }
+}
+
+/// A unit's result as the plugin gave it, checked and turned into Swift values
+/// (ids as strings), before any comparison with the request's hosts.
+enum UnitOutput: Sendable {
+    case hosts([String])
+    case scores([(host: String, score: Double)])
+    case balance(BalanceDecision?)
+}
+
+/// Why a unit's call did not count.
+struct UnitFailure: Error, Sendable {
+    var message: String
+}
+
+extension PluginRuntime {
+    /// Calls one unit with the GIL held and checks its result. Runs on a pool thread.
+    func call(
+        _ unit: PythonHandle, kind: UnitKind, hosts: [String], vm: String?, properties: [String: String],
+        outputLimit: Int, _ gil: borrowing GIL
+    ) throws(UnitFailure) -> UnitOutput {
+        do {
+            let hostList = gil.list(hosts)
+            let propertyDict = gil.dict(properties.sorted { $0.key < $1.key })
+            let arguments: PyOwned
+            if kind == .balance {
+                arguments = try gil.tuple(count: 2) { $0 == 0 ? hostList.retained() : propertyDict.retained() }
+            } else {
+                let vmObject = gil.string(vm ?? "")
+                arguments = try gil.tuple(count: 3) { index in
+                    switch index {
+                    case 0: hostList.retained()
+                    case 1: vmObject.retained()
+                    default: propertyDict.retained()
+                    }
+                }
+            }
+            let outcome = try callUnit.bind(gil).call(unit.bind(gil), arguments, gil.int(outputLimit))
+            let overflow = try outcome.item(at: 3).stringValue()
+            if !overflow.isEmpty {
+                throw UnitFailure(message: "the plugin wrote more than \(outputLimit) characters to \(overflow)")
+            }
+            let errorText = try outcome.item(at: 2).stringValue()
+            if !errorText.trimmingWhitespace().isEmpty {
+                // The classic proxy's contract: anything on stderr means the call failed.
+                throw UnitFailure(message: String(errorText.trimmingWhitespace()))
+            }
+            var result = try outcome.item(at: 0)
+            if result.isNone {
+                result = try parsePrinted.bind(gil).call(outcome.item(at: 1), gil.string(kind.rawValue))
+            }
+            return try ResultReader(kind: kind, hostCount: hosts.count).read(result)
+        } catch let error as UnitFailure {
+            throw error
+        } catch let error as PythonError {
+            throw UnitFailure(message: Self.describe(error))
+        } catch {
+            throw UnitFailure(message: "\(error)")
+        }
+    }
+
+    /// "ValueError: bad value (max_vms.py:12)": what an admin needs to find the fault.
+    static func describe(_ error: PythonError) -> String {
+        if error.isDeadline { return "interrupted at its deadline" }
+        // The deepest frame in plugin code; the runtime's own frames mean nothing to an admin.
+        guard let location = error.frames.last(where: { !$0.file.hasPrefix("<scheduler-proxy") }) else {
+            return error.description
+        }
+        let file = location.file.split(separator: "/").last.map(String.init) ?? location.file
+        return "\(error.description) (\(file):\(location.line))"
+    }
+}
+
+/// Checks the shape of what a plugin returned, with messages that say what was wrong.
+struct ResultReader {
+    var kind: UnitKind
+    var hostCount: Int
+
+    /// Generous, but a generator that never ends must not hang the call.
+    private var itemLimit: Int { hostCount * 4 + 10_000 }
+
+    func read(_ result: borrowing PyOwned) throws(PythonError) -> UnitOutput {
+        switch kind {
+        case .filter:
+            if result.isNone { throw garbage("nothing (None); a filter returns or prints the accepted host ids") }
+            return .hosts(try ids(in: result, what: "filter result"))
+        case .score:
+            if result.isNone { throw garbage("nothing (None); a score returns or prints (host id, score) pairs") }
+            return .scores(try scores(in: result))
+        case .balance:
+            return try balance(result)
+        }
+    }
+
+    private func garbage(_ detail: String) -> PythonError {
+        PythonError(typeName: "", message: "the plugin returned \(detail)")
+    }
+
+    private func id(_ item: borrowing some PythonReference & ~Copyable, what: String) throws(PythonError) -> String {
+        if item.isString { return try item.stringValue() }
+        if item.isInteger { return String(try item.int()) }
+        throw garbage("a \(item.typeName) as \(what); expected a host id (str)")
+    }
+
+    private func ids(in collection: borrowing PyOwned, what: String) throws(PythonError) -> [String] {
+        if collection.isString || collection.isBytes || collection.isDict {
+            throw garbage("a \(collection.typeName) as \(what); expected a list of host ids")
+        }
+        var ids: [String] = []
+        do {
+            try collection.forEachItem(limit: itemLimit) { (item) throws(PythonError) in
+                ids.append(try id(item, what: "an item of the \(what)"))
+            }
+        } catch let error where error.typeName == "TypeError" && error.message.contains("not iterable") {
+            throw garbage("a \(collection.typeName) as \(what); expected a list of host ids")
+        }
+        return ids
+    }
+
+    private func scores(in result: borrowing PyOwned) throws(PythonError) -> [(host: String, score: Double)] {
+        var scores: [(host: String, score: Double)] = []
+        if result.isDict {
+            try result.forEachDictItem { (host, score) throws(PythonError) in
+                scores.append((try id(host, what: "a score key"), try number(score)))
+            }
+            return scores
+        }
+        if result.isString || result.isBytes {
+            throw garbage("a \(result.typeName); expected (host id, score) pairs")
+        }
+        do {
+            try result.forEachItem(limit: itemLimit) { (pair) throws(PythonError) in
+                guard !pair.isString, let count = try? pair.count(), count == 2 else {
+                    throw garbage("\(pairDescription(pair)) in the score list; expected (host id, score) pairs")
+                }
+                scores.append((try id(pair.item(at: 0), what: "a score's host"), try number(pair.item(at: 1))))
+            }
+        } catch let error where error.typeName == "TypeError" && error.message.contains("not iterable") {
+            throw garbage("a \(result.typeName); expected (host id, score) pairs")
+        }
+        return scores
+    }
+
+    private func pairDescription(_ item: borrowing PyOwned) -> String {
+        let shown = (try? item.repr()).map { $0.count > 60 ? String($0.prefix(60)) + "..." : $0 } ?? "?"
+        return "\(shown) (a \(item.typeName))"
+    }
+
+    private func number(_ value: borrowing some PythonReference & ~Copyable) throws(PythonError) -> Double {
+        guard value.isInteger || value.isFloat else {
+            throw garbage("a \(value.typeName) as a score; expected an int or a float")
+        }
+        let number = try value.number()
+        guard number.isFinite else { throw garbage("a score that is not a finite number (\(number))") }
+        return number
+    }
+
+    private func balance(_ result: borrowing PyOwned) throws(PythonError) -> UnitOutput {
+        if result.isNone { return .balance(nil) }
+        if result.isString || result.isDict {
+            throw garbage("a \(result.typeName); a balance returns (vm id, [host ids]) or None")
+        }
+        guard let count = try? result.count() else {
+            throw garbage("a \(result.typeName); a balance returns (vm id, [host ids]) or None")
+        }
+        if count == 0 { return .balance(nil) }
+        guard count == 2 else {
+            throw garbage("\(count) items; a balance returns (vm id, [host ids]) or None")
+        }
+        let vm = try result.item(at: 0)
+        if vm.isNone { return .balance(nil) }
+        let vmID = try id(vm, what: "the VM to migrate")
+        if vmID.isEmpty { return .balance(nil) }
+        let hosts = try ids(in: result.item(at: 1), what: "balance's host list")
+        return .balance(BalanceDecision(vm: vmID, hosts: hosts))
+    }
+}

@@ -1,0 +1,62 @@
+/// The properties a unit accepts, as `key=regex;key=regex`, checked before each call
+/// the way the engine checks them when an admin edits a policy.
+public struct PropertyRules: Sendable {
+    public struct Rule: @unchecked Sendable {
+        // Regex<AnyRegexOutput> is immutable once compiled; it is only read here.
+        public let key: String
+        public let pattern: String
+        let regex: Regex<AnyRegexOutput>
+    }
+
+    public struct InvalidPattern: Error, Sendable, CustomStringConvertible {
+        public var key: String
+        public var pattern: String
+        public var reason: String
+        public var description: String { "the regex for property '\(key)' does not compile: \(pattern) (\(reason))" }
+    }
+
+    public let rules: [Rule]
+
+    public static let none = PropertyRules(rules: [])
+
+    private init(rules: [Rule]) {
+        self.rules = rules
+    }
+
+    public init(parsing map: String) throws(InvalidPattern) {
+        var rules: [Rule] = []
+        for (key, pattern) in Self.pairs(map) {
+            do {
+                rules.append(Rule(key: key, pattern: pattern, regex: try Regex(pattern)))
+            } catch {
+                throw InvalidPattern(key: key, pattern: pattern, reason: "\(error)")
+            }
+        }
+        self.rules = rules
+    }
+
+    /// Splits `key=value;key=value`; blank entries are skipped, the first `=` separates.
+    public static func pairs(_ map: String) -> [(String, String)] {
+        map.split(separator: ";").compactMap { entry in
+            guard let equals = entry.firstIndex(of: "=") else {
+                let key = entry.trimmingWhitespace()
+                return key.isEmpty ? nil : (String(key), "")
+            }
+            let key = entry[..<equals].trimmingWhitespace()
+            guard !key.isEmpty else { return nil }
+            return (String(key), String(entry[entry.index(after: equals)...].trimmingWhitespace()))
+        }
+    }
+
+    /// The first property whose value the unit's regex does not accept, as a message.
+    public func violation(in properties: [String: String]) -> String? {
+        for rule in rules {
+            guard let value = properties[rule.key] else { continue }
+            let matches = (try? rule.regex.wholeMatch(in: value)) != nil
+            if !matches {
+                return "property '\(rule.key)' is '\(value)', which does not match '\(rule.pattern)'"
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,50 @@
+/// One answer to the engine: the result, plus what went wrong on the way.
+///
+/// A failing unit never fails the request: it is left out of the result and
+/// named under `pluginErrors`; `errors` holds what concerns the whole request.
+public struct SchedulingReport<Result: Sendable>: Sendable {
+    public var result: Result
+    /// Unit name and its messages, in the order the units were requested.
+    public var pluginErrors: [(unit: String, messages: [String])] = []
+    public var errors: [String] = []
+
+    public init(result: Result) {
+        self.result = result
+    }
+
+    /// The engine's `result_code`: 0 only when nothing was reported.
+    public var resultCode: Int { pluginErrors.isEmpty && errors.isEmpty ? 0 : 1 }
+
+    public mutating func addPluginError(_ unit: String, _ message: String) {
+        if let index = pluginErrors.firstIndex(where: { $0.unit == unit }) {
+            pluginErrors[index].messages.append(message)
+        } else {
+            pluginErrors.append((unit, [message]))
+        }
+    }
+}
+
+/// A host and its total cost: lower is better, as oVirt picks the cheapest host.
+public struct HostCost: Sendable, Equatable {
+    public var host: String
+    public var cost: Int32
+
+    public init(host: String, cost: Int32) {
+        self.host = host
+        self.cost = cost
+    }
+}
+
+/// What a balance unit decided: the VM to migrate and the hosts it may go to.
+public struct BalanceDecision: Sendable, Equatable {
+    public var vm: String
+    public var hosts: [String]
+
+    public init(vm: String, hosts: [String]) {
+        self.vm = vm
+        self.hosts = hosts
+    }
+
+    /// What the engine is sent when nothing should move: `["", []]`.
+    public static let nothingToMove = BalanceDecision(vm: "", hosts: [])
+}

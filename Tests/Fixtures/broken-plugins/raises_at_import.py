@@ -1,0 +1,8 @@
+value = 1
+
+
+def compute():
+    raise RuntimeError('configuration missing')
+
+
+compute()
