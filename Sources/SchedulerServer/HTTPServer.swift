@@ -1,0 +1,180 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import ServiceLifecycle
+
+/// XML-RPC over HTTP/1.1 (keep-alive, pipelining) on SwiftNIO.
+///
+/// The event loops only move bytes; each request is answered by a Swift task,
+/// and plugin calls go on to the Python call pool, so a slow plugin never
+/// holds up other connections.
+public final class HTTPServer: Service, Sendable {
+    public struct Limits: Sendable {
+        /// Larger bodies are answered 413 before they are buffered.
+        public var maxRequestBytes = 32 << 20
+        /// How long in-flight requests may take to finish at shutdown.
+        public var shutdownGracePeriod: Duration = .seconds(30)
+        public init() {}
+    }
+
+    private let host: String
+    private let port: Int
+    private let limits: Limits
+    private let service: SchedulerService
+    private let logger: Logger
+    private let group: any EventLoopGroup
+    private let boundAddress = NIOLockedValueBox<SocketAddress?>(nil)
+    private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+
+    public init(host: String, port: Int, limits: Limits = .init(), service: SchedulerService, logger: Logger) {
+        self.host = host
+        self.port = port
+        self.limits = limits
+        self.service = service
+        self.logger = logger
+        group = MultiThreadedEventLoopGroup.singleton
+    }
+
+    /// The address actually bound (useful with port 0).
+    public var localAddress: SocketAddress? { boundAddress.withLockedValue { $0 } }
+
+    public func run() async throws {
+        let channel = try await bind()
+        boundAddress.withLockedValue { $0 = channel.localAddress }
+        let shown = channel.localAddress.map { "\($0.ipAddress ?? host):\($0.port ?? port)" } ?? "\(host):\(port)"
+        logger.info("listening on http://\(shown)")
+        try await gracefulShutdown()
+        logger.info("shutting down: no new connections; finishing requests in flight")
+        try? await channel.close()
+        await quiesce()
+    }
+
+    private func bind() async throws -> any Channel {
+        let service = self.service
+        let maxRequestBytes = limits.maxRequestBytes
+        let logger = self.logger
+        let connections = self.connections
+        return try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                let id = ObjectIdentifier(channel)
+                connections.withLockedValue { $0[id] = channel }
+                channel.closeFuture.whenComplete { _ in
+                    _ = connections.withLockedValue { $0.removeValue(forKey: id) }
+                }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                        withPipeliningAssistance: true, withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandlers([
+                        NIOHTTPServerRequestAggregator(maxContentLength: maxRequestBytes),
+                        XMLRPCRequestHandler(service: service, logger: logger),
+                    ])
+                }
+            }
+            .bind(host: host, port: port)
+            .get()
+    }
+
+    /// Lets every open connection finish its current request, then closes it.
+    private func quiesce() async {
+        let open = connections.withLockedValue { Array($0.values) }
+        for channel in open {
+            channel.eventLoop.execute {
+                channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+            }
+        }
+        let deadline = ContinuousClock.now + limits.shutdownGracePeriod
+        while ContinuousClock.now < deadline, !connections.withLockedValue({ $0.isEmpty }) {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        for channel in connections.withLockedValue({ Array($0.values) }) {
+            try? await channel.close()
+        }
+    }
+}
+
+/// Answers full HTTP requests with XML-RPC responses.
+final class XMLRPCRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOHTTPServerRequestFull
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let service: SchedulerService
+    private let logger: Logger
+
+    init(service: SchedulerService, logger: Logger) {
+        self.service = service
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let request = unwrapInboundIn(data)
+        let keepAlive = request.head.isKeepAlive
+        let path = request.head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? "/"
+        guard path == "/" || path == "/RPC2" else {
+            respond(context, status: .notFound, text: "XML-RPC is served at /\n", keepAlive: keepAlive)
+            return
+        }
+        guard request.head.method == .POST else {
+            respond(
+                context, status: .methodNotAllowed, text: "XML-RPC requests are POSTed to /\n", keepAlive: keepAlive,
+                extraHeaders: [("Allow", "POST")])
+            return
+        }
+        let body = request.body.map { Array($0.readableBytesView) } ?? []
+        let service = self.service
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.makeFutureWithTask {
+            await service.respond(to: body)
+        }.whenSuccess { response in
+            let (handler, context) = bound.value
+            handler.respondXML(context, response, keepAlive: keepAlive)
+        }
+    }
+
+    private func respondXML(_ context: ChannelHandlerContext, _ body: [UInt8], keepAlive: Bool) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "text/xml")
+        headers.add(name: "Content-Length", value: String(body.count))
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        var buffer = context.channel.allocator.buffer(capacity: body.count)
+        buffer.writeBytes(body)
+        write(context, status: .ok, headers: headers, body: buffer, keepAlive: keepAlive)
+    }
+
+    private func respond(
+        _ context: ChannelHandlerContext, status: HTTPResponseStatus, text: String, keepAlive: Bool,
+        extraHeaders: [(String, String)] = []
+    ) {
+        var headers = HTTPHeaders(extraHeaders)
+        headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+        headers.add(name: "Content-Length", value: String(text.utf8.count))
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        write(
+            context, status: status, headers: headers, body: context.channel.allocator.buffer(string: text),
+            keepAlive: keepAlive)
+    }
+
+    private func write(
+        _ context: ChannelHandlerContext, status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer,
+        keepAlive: Bool
+    ) {
+        let head = HTTPResponseHead(version: .http1_1, status: status, headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        let done = context.writeAndFlushPromise()
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: done)
+        if !keepAlive {
+            let channel = context.channel
+            done.futureResult.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+}
+
+extension ChannelHandlerContext {
+    fileprivate func writeAndFlushPromise() -> EventLoopPromise<Void> { eventLoop.makePromise() }
+}

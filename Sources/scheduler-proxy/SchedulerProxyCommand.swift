@@ -1,0 +1,162 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SchedulerServer
+import Scheduling
+import ServiceLifecycle
+
+@main
+struct SchedulerProxyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scheduler-proxy",
+        abstract: "Runs oVirt external scheduling plugins written in Python, in-process.",
+        subcommands: [Serve.self, Discover.self])
+}
+
+/// Flags shared by the subcommands that read the daemon's configuration.
+struct ConfigurationOptions: ParsableArguments {
+    @Option(name: .long, help: "A scheduler.conf file (key = value lines).")
+    var config: String?
+
+    @Option(name: .long, help: "The folder of plugin *.py files.")
+    var plugins: String?
+
+    @Option(name: .customLong("plugins-conf"), help: "The folder of per-plugin NAME.conf files.")
+    var pluginsConf: String?
+
+    /// Defaults, then the config file, then these flags.
+    func load() throws -> ProxyConfiguration {
+        var configuration = ProxyConfiguration()
+        if let config {
+            do {
+                try configuration.apply(file: config)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        if let plugins { configuration.pluginsPath = plugins }
+        if let pluginsConf { configuration.pluginsConfPath = pluginsConf }
+        return configuration
+    }
+}
+
+func makeLogger(level: String) -> Logger {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = Logger.Level(rawValue: level) ?? .info
+        return handler
+    }
+    return Logger(label: "scheduler-proxy")
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the oVirt external scheduler protocol (XML-RPC) in the foreground.")
+
+    @OptionGroup var options: ConfigurationOptions
+
+    @Option(name: .long, help: "Address to listen on (default 127.0.0.1).")
+    var host: String?
+
+    @Option(name: .long, help: "Port to listen on (default 18781; 0 picks a free one).")
+    var port: Int?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String?
+
+    func run() async throws {
+        var configuration = try options.load()
+        if let host { configuration.host = host }
+        if let port {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+            configuration.port = port
+        }
+        if let logLevel {
+            guard ProxyConfiguration.logLevels.contains(logLevel) else {
+                throw ValidationError(
+                    "--log-level must be one of \(ProxyConfiguration.logLevels.joined(separator: ", "))")
+            }
+            configuration.logLevel = logLevel
+        }
+        guard !configuration.ssl else {
+            throw ValidationError("ssl = true is not supported by this version yet; serve plain HTTP on 127.0.0.1")
+        }
+        let logger = makeLogger(level: configuration.logLevel)
+        let scheduler = try Scheduler(
+            settings: configuration.pluginSettings, pythonThreads: configuration.pythonThreads, logger: logger)
+        for problem in scheduler.registry.loadErrors {
+            logger.error("plugin not loaded: \(problem)")
+        }
+        let server = HTTPServer(
+            host: configuration.host, port: configuration.port, service: SchedulerService(scheduler: scheduler),
+            logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        logger.info("stopped")
+    }
+}
+
+struct Discover: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Load the plugins as the daemon would; list every unit and every load error.",
+        discussion: "Exits 0 when every plugin file loaded, 1 otherwise. Run it before deploying a plugin.")
+
+    @OptionGroup var options: ConfigurationOptions
+
+    @Flag(name: .long, help: "Print JSON instead of text.")
+    var json = false
+
+    func run() async throws {
+        let configuration = try options.load()
+        var logger = Logger(label: "scheduler-proxy")
+        logger.logLevel = .critical
+        let scheduler = try Scheduler(settings: configuration.pluginSettings, pythonThreads: 1, logger: logger)
+        let registry = scheduler.registry
+        if json {
+            struct Report: Encodable {
+                var plugins: String
+                var units: [PolicyUnitInfo]
+                var errors: [PluginLoadError]
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let report = Report(
+                plugins: configuration.pluginsPath, units: registry.allUnits.map(\.info), errors: registry.loadErrors)
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(Self.text(registry, folder: configuration.pluginsPath), terminator: "")
+        }
+        if !registry.loadErrors.isEmpty {
+            throw ExitCode(1)
+        }
+    }
+
+    static func text(_ registry: PluginRegistry, folder: String) -> String {
+        var lines: [String] = []
+        let units = registry.allUnits
+        lines.append("\(units.count) policy unit\(units.count == 1 ? "" : "s") from \(folder)")
+        for unit in units {
+            let info = unit.info
+            let file = (info.file as NSString).lastPathComponent
+            lines.append("")
+            lines.append("\(info.kind.rawValue) \(info.name)  (\(file)\(info.persistent ? ", persistent" : ""))")
+            let description = info.description.isEmpty ? "(no description)" : info.description
+            for line in description.split(separator: "\n", omittingEmptySubsequences: false) {
+                lines.append(line.isEmpty ? "" : "    \(line)")
+            }
+            if !info.propertiesRegex.isEmpty {
+                lines.append("    properties: \(info.propertiesRegex)")
+            }
+        }
+        if !registry.loadErrors.isEmpty {
+            lines.append("")
+            lines.append("\(registry.loadErrors.count) load error\(registry.loadErrors.count == 1 ? "" : "s"):")
+            for error in registry.loadErrors {
+                lines.append("  \(error)")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
