@@ -1,0 +1,165 @@
+"""A fake oVirt engine REST API for the sample plugins' tests.
+
+Serves hosts and VMs made from the real REST samples in
+../shared/fixtures/ovirt-rest/ (next to the repository), with the VM counts a
+test sets. Like the engine it insists on basic auth and on a search query;
+unlike it, it refuses any search but the two forms ovirt_api sends, so a test
+fails when the query is wrong.
+"""
+import base64
+import copy
+import http.server
+import re
+import ssl
+import threading
+import urllib.parse
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+# python_plugins/tests/fake_ovirt.py -> parents[2] is the repository, parents[3] holds shared/.
+FIXTURES = Path(__file__).resolve().parents[3] / 'shared' / 'fixtures' / 'ovirt-rest'
+BASE = '/ovirt-engine/api'
+USER = 'admin@internal'
+PASSWORD = 'top:secret'  # a colon: only the first one separates user and password
+
+HOSTS_SEARCH = re.compile(r'id=(\S+)(?: or id=(\S+))*')
+VMS_SEARCH = re.compile(r'host=(\S+)')
+
+
+def _fixture(name):
+    path = FIXTURES / name
+    assert path.is_file(), 'missing REST fixture %s (expected at ../shared/fixtures/ovirt-rest)' % path
+    return ElementTree.parse(str(path)).getroot()
+
+
+def _rename(element, old_id, new_id):
+    """Replaces an id everywhere it appears in attributes (id, href)."""
+    for node in element.iter():
+        for key, value in node.attrib.items():
+            if old_id in value:
+                node.set(key, value.replace(old_id, new_id))
+
+
+class FakeOvirt(object):
+    def __init__(self, tls=None):
+        self.hosts = []  # dicts: id, name, active, vms [(id, name, memory)]
+        self.requests = []  # (collection, raw query string, decoded search)
+        self._host_template = _fixture('singlehost.xml').find('host')
+        self._vm_template = _fixture('singlevm.xml')
+        assert self._host_template is not None and self._vm_template.tag == 'vm'
+        self._tls = tls
+        self._server = None
+        self._thread = None
+
+    # -- the cluster a test describes -------------------------------------
+
+    def add_host(self, host_id, active=None, name=None, vms=()):
+        """A host; `active` defaults to the number of VMs given (id, name, memory)."""
+        vms = [tuple(vm) for vm in vms]
+        self.hosts.append({'id': host_id, 'name': name or 'host-' + host_id,
+                           'active': len(vms) if active is None else active, 'vms': vms})
+
+    def searches(self, collection=None):
+        return [search for kind, _, search in self.requests if collection in (None, kind)]
+
+    # -- XML made from the fixtures -----------------------------------------
+
+    def host_xml(self, host):
+        element = copy.deepcopy(self._host_template)
+        _rename(element, element.get('id'), host['id'])
+        element.find('name').text = host['name']
+        element.find('address').text = host['name'] + '.example.com'
+        element.find('summary/active').text = str(host['active'])
+        element.find('summary/total').text = str(max(host['active'], len(host['vms'])))
+        return element
+
+    def vm_xml(self, host, vm):
+        vm_id, name, memory = vm
+        element = copy.deepcopy(self._vm_template)
+        _rename(element, element.get('id'), vm_id)
+        element.find('name').text = name
+        element.find('memory').text = str(memory)
+        element.find('status/state').text = 'up'
+        # A running VM refers to its host: a <host> inside each <vm>.
+        ElementTree.SubElement(element, 'host', href='%s/hosts/%s' % (BASE, host['id']), id=host['id'])
+        return element
+
+    def answer(self, collection, search):
+        """(status, body) for GET BASE/collection?search=..."""
+        if collection == 'hosts':
+            match = HOSTS_SEARCH.fullmatch(search)
+            if not match:
+                return 400, 'bad hosts search: %r' % search
+            wanted = re.findall(r'id=(\S+)', search)
+            root = ElementTree.Element('hosts')
+            # The engine's order is its own: answer in reverse to keep clients honest.
+            for host in reversed(self.hosts):
+                if host['id'] in wanted:
+                    root.append(self.host_xml(host))
+        elif collection == 'vms':
+            match = VMS_SEARCH.fullmatch(search)
+            if not match:
+                return 400, 'bad vms search: %r' % search
+            root = ElementTree.Element('vms')
+            for host in self.hosts:
+                if host['name'] == match.group(1):
+                    for vm in host['vms']:
+                        root.append(self.vm_xml(host, vm))
+        else:
+            return 404, 'no such collection'
+        return 200, b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + ElementTree.tostring(root)
+
+    # -- the server -----------------------------------------------------------
+
+    @property
+    def url(self):
+        scheme = 'https' if self._tls else 'http'
+        return '%s://127.0.0.1:%d%s' % (scheme, self._server.server_address[1], BASE)
+
+    def start(self):
+        fake = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                expected = 'Basic ' + base64.b64encode(('%s:%s' % (USER, PASSWORD)).encode()).decode()
+                if self.headers.get('Authorization') != expected:
+                    return self.reply(401, 'wrong or missing credentials',
+                                      {'WWW-Authenticate': 'Basic realm="RESTAPI"'})
+                if 'application/xml' not in (self.headers.get('Accept') or ''):
+                    return self.reply(406, 'this test API only speaks XML')
+                path, _, query = self.path.partition('?')
+                if not path.startswith(BASE + '/'):
+                    return self.reply(404, 'not under %s' % BASE)
+                collection = path[len(BASE) + 1:]
+                searches = urllib.parse.parse_qs(query, keep_blank_values=True).get('search')
+                if not searches or len(searches) != 1:
+                    return self.reply(400, 'one search= parameter expected, got %r' % query)
+                fake.requests.append((collection, query, searches[0]))
+                self.reply(*fake.answer(collection, searches[0]))
+
+            def reply(self, status, body, headers=None):
+                data = body if isinstance(body, bytes) else body.encode()
+                self.send_response(status)
+                self.send_header('Content-Type', 'application/xml' if status == 200 else 'text/plain')
+                self.send_header('Content-Length', str(len(data)))
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *arguments):
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        if self._tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self._tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={'poll_interval': 0.02},
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self):
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
