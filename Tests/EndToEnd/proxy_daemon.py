@@ -1,0 +1,61 @@
+"""Runs the built daemon on an ephemeral port for the end-to-end tests."""
+import os
+import re
+import signal
+import subprocess
+import time
+import xmlrpc.client
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+FIXTURES = REPOSITORY / 'Tests' / 'Fixtures'
+
+
+def daemon_binary():
+    configured = os.environ.get('SCHEDULER_PROXY_BIN')
+    if configured:
+        return configured
+    bin_path = subprocess.run(['swift', 'build', '--show-bin-path'], cwd=REPOSITORY, check=True,
+                              capture_output=True, text=True).stdout.strip()
+    return os.path.join(bin_path, 'scheduler-proxy')
+
+
+class Daemon:
+    """A running `scheduler-proxy serve`, with its port and its log."""
+
+    def __init__(self, *arguments, cwd=REPOSITORY):
+        self.log_path = Path(os.environ.get('TMPDIR', '/tmp')) / ('scheduler-proxy-test-%d.log' % time.time_ns())
+        self.log = open(self.log_path, 'w+')
+        self.process = subprocess.Popen([daemon_binary(), 'serve', '--port', '0', *arguments],
+                                        cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT)
+        self.port = self._wait_for_port()
+        self.url = 'http://127.0.0.1:%d/' % self.port
+
+    def _wait_for_port(self):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            match = re.search(r'listening on http://127\.0\.0\.1:(\d+)', self.log_path.read_text())
+            if match:
+                return int(match.group(1))
+            if self.process.poll() is not None:
+                raise RuntimeError('daemon exited early:\n' + self.log_path.read_text())
+            time.sleep(0.05)
+        raise RuntimeError('daemon did not start:\n' + self.log_path.read_text())
+
+    def client(self, **options):
+        return xmlrpc.client.ServerProxy(self.url, **options)
+
+    def cpu_seconds(self):
+        fields = Path('/proc/%d/stat' % self.process.pid).read_text().rsplit(')', 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+    def stop(self, sig=signal.SIGTERM, timeout=60):
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+        return self.process.returncode
