@@ -33,6 +33,7 @@ extension Duration {
 public final class PythonCallPool: Sendable {
     private let scheduler: PoolScheduler
     private let interrupter: Interrupter
+    private let watchdog: DeadlineWatchdog
 
     /// - Parameters:
     ///   - maxThreads: how many calls run at once (they take turns on the GIL,
@@ -42,6 +43,7 @@ public final class PythonCallPool: Sendable {
     public init(maxThreads: Int = 8, maxStuckThreads: Int = 32) {
         scheduler = PoolScheduler(maxThreads: max(1, maxThreads), maxStuckThreads: max(0, maxStuckThreads))
         interrupter = Interrupter()
+        watchdog = DeadlineWatchdog()
     }
 
     /// Threads currently stuck in calls that passed their deadline.
@@ -58,14 +60,13 @@ public final class PythonCallPool: Sendable {
                 execute: { gil in delivery.deliver(Result { try body(gil) }) },
                 expire: { delivery.deliver(.failure(PythonCallTimeout(limit: timeout ?? .zero))) })
             if let timeout {
-                job.timer = Task { [scheduler, interrupter] in
-                    try? await Task.sleep(for: timeout)
-                    guard !Task.isCancelled else { return }
+                watchdog.watch(job, until: ContinuousClock.now + timeout) { [scheduler, interrupter] in
                     job.expire(scheduler: scheduler, interrupter: interrupter)
                 }
             }
             scheduler.enqueue(job)
         }
+        if timeout != nil { watchdog.settled() }
         return try result.get()
     }
 }
@@ -98,7 +99,6 @@ private final class PoolJob: @unchecked Sendable {
     private(set) var execute: ((borrowing GIL) -> Void)?
     private var onExpire: (() -> Void)?
     let state = Mutex<State>(.queued)
-    var timer: Task<Void, Never>?
 
     func prepare(execute: @escaping (borrowing GIL) -> Void, expire: @escaping () -> Void) {
         self.execute = execute
@@ -116,7 +116,13 @@ private final class PoolJob: @unchecked Sendable {
 
     func finish() {
         state.withLock { $0 = .finished }
-        timer?.cancel()
+    }
+
+    var isFinished: Bool {
+        state.withLock { state in
+            if case .finished = state { return true }
+            return false
+        }
     }
 
     func isRunning(on thread: PoolThread) -> Bool {
@@ -151,6 +157,7 @@ private final class PoolJob: @unchecked Sendable {
 final class PoolThread: @unchecked Sendable {
     // Guarded by the scheduler's lock.
     var isStuck = false
+    var isRunning = false
     // Written once by the thread itself before it runs any job.
     var pythonThreadID: UInt = 0
 }
@@ -161,12 +168,17 @@ private final class PoolScheduler: @unchecked Sendable {
     private let maxStuckThreads: Int
     private var queue: [PoolJob] = []
     private var queueHead = 0
+    /// Jobs taken off the queue so far: the progress monitor compares it over time.
+    private var taken = 0
     private var idleThreads = 0
     /// Started but not yet waiting for work: capacity that is on its way.
     private var startingThreads = 0
     private var activeThreads = 0
     private var stuckThreads = 0
+    /// Threads working through the queue (not stuck): they will take new jobs themselves.
+    private var runningThreads = 0
     private let lock = ConditionLock()
+    private let progress = ProgressMonitor()
 
     init(maxThreads: Int, maxStuckThreads: Int) {
         self.maxThreads = maxThreads
@@ -175,13 +187,40 @@ private final class PoolScheduler: @unchecked Sendable {
 
     var stuckCount: Int { lock.withLock { stuckThreads } }
 
+    /// Queues a job. If a thread is already working through the queue, it takes the
+    /// job next, holding the GIL: waking more threads would only make them fight
+    /// over the GIL. Should that thread block (I/O, sleep in C), the progress
+    /// monitor notices the queue standing still and wakes another.
     func enqueue(_ job: PoolJob) {
-        let spawn = lock.withLock { () -> Bool in
+        let (spawn, watch) = lock.withLock { () -> (Bool, Bool) in
             queue.append(job)
-            if idleThreads > 0 { lock.signal() }
-            // Idle threads may already be claimed by jobs queued a moment ago: only
-            // a queue longer than the threads that will look at it needs another.
-            return queue.count - queueHead > idleThreads + startingThreads && reserveThreadLocked()
+            if runningThreads > 0 { return (false, true) }
+            return (dispatchLocked(), false)
+        }
+        if spawn { startThread() }
+        if watch { progress.watch(self) }
+    }
+
+    /// Wakes an idle thread for queued work, or says a new one should start.
+    private func dispatchLocked() -> Bool {
+        let queued = queue.count - queueHead
+        guard queued > 0 else { return false }
+        if idleThreads > 0 { lock.signal() }
+        // Idle threads may already be claimed by jobs queued a moment ago: only a
+        // queue longer than the threads that will look at it needs another.
+        return queued > idleThreads + startingThreads && reserveThreadLocked()
+    }
+
+    /// Called by the progress monitor: true while jobs are queued, with the count taken so far.
+    func progressSnapshot() -> (queued: Bool, taken: Int) {
+        lock.withLock { (queue.count > queueHead, taken) }
+    }
+
+    /// The queue has not moved for a while: bring in another thread.
+    func unstick(ifStillAt snapshot: Int) {
+        let spawn = lock.withLock { () -> Bool in
+            guard taken == snapshot else { return false }
+            return dispatchLocked()
         }
         if spawn { startThread() }
     }
@@ -193,15 +232,26 @@ private final class PoolScheduler: @unchecked Sendable {
         return true
     }
 
-    private func popLocked() -> PoolJob? {
-        guard queueHead < queue.count else { return nil }
+    private func popLocked(for thread: PoolThread) -> PoolJob? {
+        guard queueHead < queue.count else {
+            setRunningLocked(thread, false)
+            return nil
+        }
         let job = queue[queueHead]
         queueHead += 1
+        taken += 1
         if queueHead > 64, queueHead * 2 > queue.count {
             queue.removeFirst(queueHead)
             queueHead = 0
         }
+        setRunningLocked(thread, true)
         return job
+    }
+
+    private func setRunningLocked(_ thread: PoolThread, _ running: Bool) {
+        guard thread.isRunning != running else { return }
+        thread.isRunning = running
+        if !thread.isStuck { runningThreads += running ? 1 : -1 }
     }
 
     /// Blocks until there is a job for `thread`, or returns nil when the thread should end.
@@ -210,7 +260,7 @@ private final class PoolScheduler: @unchecked Sendable {
             if firstTime { startingThreads -= 1 }
             while true {
                 if thread.isStuck { return nil }
-                if let job = popLocked() { return job }
+                if let job = popLocked(for: thread) { return job }
                 idleThreads += 1
                 lock.wait()
                 idleThreads -= 1
@@ -220,16 +270,23 @@ private final class PoolScheduler: @unchecked Sendable {
 
     /// A queued job, without waiting (a thread that has the GIL keeps going).
     func nextJobIfQueued(for thread: PoolThread) -> PoolJob? {
-        lock.withLock { thread.isStuck ? nil : popLocked() }
+        lock.withLock {
+            if thread.isStuck {
+                setRunningLocked(thread, false)
+                return nil
+            }
+            return popLocked(for: thread)
+        }
     }
 
     func markStuck(_ thread: PoolThread) {
         let spawn = lock.withLock { () -> Bool in
             guard !thread.isStuck else { return false }
+            if thread.isRunning { runningThreads -= 1 }
             thread.isStuck = true
             activeThreads -= 1
             stuckThreads += 1
-            return queue.count - queueHead > idleThreads + startingThreads && reserveThreadLocked()
+            return dispatchLocked()
         }
         if spawn { startThread() }
     }
@@ -239,9 +296,13 @@ private final class PoolScheduler: @unchecked Sendable {
         lock.withLock {
             guard thread.isStuck else { return true }
             stuckThreads -= 1
-            guard activeThreads < maxThreads else { return false }
+            guard activeThreads < maxThreads else {
+                thread.isRunning = false
+                return false
+            }
             thread.isStuck = false
             activeThreads += 1
+            if thread.isRunning { runningThreads += 1 }
             return true
         }
     }
@@ -286,6 +347,46 @@ private final class PoolScheduler: @unchecked Sendable {
     private func isStuck(_ thread: PoolThread) -> Bool { lock.withLock { thread.isStuck } }
 }
 
+/// Watches a queue that a running thread is expected to drain: when no job has
+/// been taken for a millisecond (the thread is blocked outside Python, or busy
+/// with a long call), it asks the scheduler for another thread.
+private final class ProgressMonitor: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var watched: PoolScheduler?
+    private var started = false
+
+    func watch(_ scheduler: PoolScheduler) {
+        let start = lock.withLock { () -> Bool in
+            watched = scheduler
+            lock.signal()
+            defer { started = true }
+            return !started
+        }
+        if start {
+            startDetachedThread { [self] in loop() }
+        }
+    }
+
+    private func loop() {
+        while true {
+            let scheduler = lock.withLock { () -> PoolScheduler in
+                while watched == nil { lock.wait() }
+                defer { watched = nil }
+                return watched!
+            }
+            var snapshot = scheduler.progressSnapshot()
+            while snapshot.queued {
+                usleep(1000)
+                let now = scheduler.progressSnapshot()
+                if now.queued && now.taken == snapshot.taken {
+                    scheduler.unstick(ifStillAt: now.taken)
+                }
+                snapshot = now
+            }
+        }
+    }
+}
+
 /// Raises `DeadlineExceeded` in threads whose call passed its deadline, again every
 /// half second while the call goes on (a plugin may catch BaseException once).
 private final class Interrupter: @unchecked Sendable {
@@ -328,6 +429,102 @@ private final class Interrupter: @unchecked Sendable {
     }
 }
 
+/// One thread that fires the deadlines of all calls: cheaper than a timer task
+/// per call. Finished jobs are dropped lazily when their deadline comes up.
+private final class DeadlineWatchdog: @unchecked Sendable {
+    private struct Entry {
+        var deadline: ContinuousClock.Instant
+        var job: PoolJob
+        var fire: @Sendable () -> Void
+    }
+
+    private var heap: [Entry] = []
+    private var settledSinceCompaction = 0
+    private var started = false
+    private let lock = ConditionLock()
+
+    /// A watched call was answered. Most calls end long before their deadline, so
+    /// the heap is compacted once answered calls make up half of it: memory stays
+    /// proportional to the calls in flight, not to rate x timeout.
+    func settled() {
+        lock.withLock {
+            settledSinceCompaction += 1
+            guard settledSinceCompaction >= 256, settledSinceCompaction * 2 >= heap.count else { return }
+            settledSinceCompaction = 0
+            heap.removeAll { $0.job.isFinished }
+            // A sorted array is a valid min-heap.
+            heap.sort { $0.deadline < $1.deadline }
+        }
+    }
+
+    func watch(_ job: PoolJob, until deadline: ContinuousClock.Instant, fire: @escaping @Sendable () -> Void) {
+        let start = lock.withLock { () -> Bool in
+            push(Entry(deadline: deadline, job: job, fire: fire))
+            // Only a new earliest deadline changes how long the watchdog sleeps.
+            if heap[0].job === job { lock.signal() }
+            defer { started = true }
+            return !started
+        }
+        if start {
+            startDetachedThread { [self] in loop() }
+        }
+    }
+
+    private func loop() {
+        while true {
+            let due = lock.withLock { () -> [Entry] in
+                while true {
+                    while heap.isEmpty { lock.wait() }
+                    let now = ContinuousClock.now
+                    if heap[0].deadline <= now {
+                        var due: [Entry] = []
+                        while let first = heap.first, first.deadline <= now {
+                            due.append(pop())
+                        }
+                        return due
+                    }
+                    // Finished calls need not wait for their deadline to leave the heap.
+                    if heap[0].job.isFinished {
+                        _ = pop()
+                        continue
+                    }
+                    lock.wait(until: heap[0].deadline)
+                }
+            }
+            for entry in due where !entry.job.isFinished {
+                entry.fire()
+            }
+        }
+    }
+
+    private func push(_ entry: Entry) {
+        heap.append(entry)
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard heap[child].deadline < heap[parent].deadline else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private func pop() -> Entry {
+        heap.swapAt(0, heap.count - 1)
+        let first = heap.removeLast()
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            let right = left + 1
+            var smallest = parent
+            if left < heap.count, heap[left].deadline < heap[smallest].deadline { smallest = left }
+            if right < heap.count, heap[right].deadline < heap[smallest].deadline { smallest = right }
+            if smallest == parent { return first }
+            heap.swapAt(parent, smallest)
+            parent = smallest
+        }
+    }
+}
+
 /// A pthread mutex with one condition variable.
 final class ConditionLock: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
@@ -335,7 +532,12 @@ final class ConditionLock: @unchecked Sendable {
 
     init() {
         pthread_mutex_init(mutex, nil)
-        pthread_cond_init(condition, nil)
+        // Deadlines are measured on the monotonic clock, like ContinuousClock.
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+        pthread_cond_init(condition, &attributes)
+        pthread_condattr_destroy(&attributes)
     }
 
     deinit {
@@ -356,6 +558,21 @@ final class ConditionLock: @unchecked Sendable {
 
     /// Only inside `withLock`.
     func signal() { pthread_cond_signal(condition) }
+
+    /// Only inside `withLock`: waits for a signal or until `deadline` (CLOCK_MONOTONIC).
+    func wait(until deadline: ContinuousClock.Instant) {
+        let remaining = ContinuousClock.now.duration(to: deadline)
+        guard remaining > .zero else { return }
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let (seconds, attoseconds) = remaining.components
+        var nanoseconds = Int(now.tv_nsec) + Int(attoseconds / 1_000_000_000)
+        var wholeSeconds = Int(now.tv_sec) + Int(seconds)
+        wholeSeconds += nanoseconds / 1_000_000_000
+        nanoseconds %= 1_000_000_000
+        var until = timespec(tv_sec: wholeSeconds, tv_nsec: nanoseconds)
+        pthread_cond_timedwait(condition, mutex, &until)
+    }
 }
 
 /// Starts a detached OS thread with a stack large enough for deep Python recursion.
