@@ -11,32 +11,30 @@ struct HostIndex {
         self.hosts = hosts
     }
 
-    /// Calls `body(offset, position)` for every id in `ids` that is one of the
-    /// hosts (`offset` is the id's place in `ids`); returns the ids that are not.
-    @discardableResult
-    mutating func visit(_ ids: some Sequence<String>, _ body: (Int, Int) -> Void) -> [String] {
+    /// The position of `id` among the hosts, looking first just after `cursor`
+    /// (where the previous id was found), then in the dictionary.
+    @inline(__always)
+    mutating func position(of id: String, after cursor: Int) -> Int? {
+        let end = min(hosts.count, cursor + 8)
+        var probe = cursor
+        while probe < end {
+            if hosts[probe] == id { return probe }
+            probe += 1
+        }
+        return position(of: id)
+    }
+
+    /// Marks the position of every id in `ids` that is one of the hosts; returns the ids that are not.
+    mutating func mark(_ ids: [String], in marked: inout [Bool]) -> [String] {
         var unknown: [String] = []
         var cursor = 0
-        let lookAhead = 8
-        for (offset, id) in ids.enumerated() {
-            var found: Int?
-            var probe = cursor
-            while probe < hosts.count, probe < cursor + lookAhead {
-                if hosts[probe] == id {
-                    found = probe
-                    break
-                }
-                probe += 1
-            }
-            if found == nil {
-                found = position(of: id)
-            }
-            guard let position = found else {
+        for id in ids {
+            guard let found = position(of: id, after: cursor) else {
                 unknown.append(id)
                 continue
             }
-            body(offset, position)
-            cursor = position + 1
+            marked[found] = true
+            cursor = found + 1
         }
         return unknown
     }
@@ -68,9 +66,17 @@ public struct CostTable {
     /// as in the classic proxy. Returns the ids that are not among the hosts.
     @discardableResult
     public mutating func add(weight: Double, scores: [(host: String, score: Double)]) -> [String] {
-        index.visit(scores.lazy.map(\.host)) { offset, host in
-            totals[host] += weight * scores[offset].score
+        var unknown: [String] = []
+        var cursor = 0
+        for entry in scores {
+            guard let found = index.position(of: entry.host, after: cursor) else {
+                unknown.append(entry.host)
+                continue
+            }
+            totals[found] += weight * entry.score
+            cursor = found + 1
         }
+        return unknown
     }
 
     /// Totals rounded half away from zero (4.5 → 5) and clamped to 32 bits: the

@@ -117,10 +117,13 @@ struct ResultReader {
         PythonError(typeName: "", message: "the plugin returned \(detail)")
     }
 
-    private func id(_ item: borrowing some PythonReference & ~Copyable, what: String) throws(PythonError) -> String {
+    // `what` is an autoclosure: it is only spelled out for the error message.
+    private func id(
+        _ item: borrowing some PythonReference & ~Copyable, what: @autoclosure () -> String
+    ) throws(PythonError) -> String {
         if item.isString { return try item.stringValue() }
         if item.isInteger { return String(try item.int()) }
-        throw garbage("a \(item.typeName) as \(what); expected a host id (str)")
+        throw garbage("a \(item.typeName) as \(what()); expected a host id (str)")
     }
 
     private func ids(in collection: borrowing PyOwned, what: String) throws(PythonError) -> [String] {

@@ -50,7 +50,7 @@ public final class Scheduler: Sendable {
             case .success(let output):
                 guard case .hosts(let ids) = output else { continue }
                 var marked = [Bool](repeating: false, count: hosts.count)
-                let unknown = index.visit(ids) { _, position in marked[position] = true }
+                let unknown = index.mark(ids, in: &marked)
                 logUnknownHosts(unknown, unit: name)
                 for position in accepted.indices where !marked[position] {
                     accepted[position] = false
