@@ -94,6 +94,10 @@ struct PluginLoader {
     func loadAll() -> PluginRegistry {
         var registry = PluginRegistry()
         let folder = settings.pluginsPath
+        if let reason = WritableByOthers.reason(folder) {
+            registry.record(PluginLoadError(file: folder, line: 0, message: "refusing to load plugins: \(reason)"))
+            return registry
+        }
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: folder)
@@ -113,6 +117,10 @@ struct PluginLoader {
 
     private func load(path: String, moduleName: String, into registry: inout PluginRegistry) {
         let file = (path as NSString).lastPathComponent
+        if let reason = WritableByOthers.reason(path) {
+            registry.record(PluginLoadError(file: path, line: 0, message: "refusing to load: \(reason)"))
+            return
+        }
         let source: String
         do {
             source = try String(contentsOfFile: path, encoding: .utf8)
@@ -251,5 +259,29 @@ struct PluginFileConfig {
             }
         }
         return config
+    }
+}
+
+/// Plugins run with the daemon's rights: a file or folder that someone else can
+/// change is someone else's code running as this user.
+enum WritableByOthers {
+    static func reason(_ path: String) -> String? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value,
+            let owner = (attributes[.ownerAccountID] as? NSNumber)?.uint32Value,
+            let group = (attributes[.groupOwnerAccountID] as? NSNumber)?.uint32Value
+        else { return nil }
+        let octal = String(mode & 0o777, radix: 8)
+        if mode & 0o002 != 0 {
+            return "it is writable by every user (mode \(octal)); run chmod o-w on it"
+        }
+        if mode & 0o020 != 0, group != getegid() {
+            return
+                "it is writable by group \(group), which is not this daemon's group (mode \(octal)); run chmod g-w on it"
+        }
+        if owner != geteuid(), owner != 0 {
+            return "it belongs to user \(owner), not to this daemon's user or root"
+        }
+        return nil
     }
 }

@@ -124,3 +124,43 @@ import Testing
             table.costs == [HostCost(host: "a", cost: 2), HostCost(host: "b", cost: 0), HostCost(host: "c", cost: 3)])
     }
 }
+
+@Suite struct PluginPermissionTests {
+    private func folder(with mode: Int16, fileMode: Int16) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("plugins-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("open_filter.py")
+        try "class open_filter(object):\n    def do_filter(self, hosts, vm, args):\n        return hosts\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: fileMode], ofItemAtPath: file.path)
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: folder.path)
+        return folder.path
+    }
+
+    private func load(_ path: String) throws -> PluginRegistry {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return try Scheduler(
+            settings: PluginSettings(pluginsPath: path, pluginsConfPath: path + "/none"), pythonThreads: 1,
+            logger: logger
+        ).registry
+    }
+
+    @Test func aPluginFileOthersCanWriteIsRefusedAndSaysWhy() throws {
+        let registry = try load(try folder(with: 0o755, fileMode: 0o646))
+        #expect(registry.unit(.filter, named: "open_filter") == nil)
+        #expect(registry.loadErrors.first?.message.contains("writable by every user") == true)
+    }
+
+    @Test func aPluginFolderOthersCanWriteIsRefused() throws {
+        let registry = try load(try folder(with: 0o777, fileMode: 0o644))
+        #expect(registry.allUnits.isEmpty)
+        #expect(registry.loadErrors.first?.message.hasPrefix("refusing to load plugins") == true)
+    }
+
+    @Test func aPrivatePluginLoads() throws {
+        let registry = try load(try folder(with: 0o755, fileMode: 0o644))
+        #expect(registry.unit(.filter, named: "open_filter") != nil)
+        #expect(registry.loadErrors.isEmpty)
+    }
+}
