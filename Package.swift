@@ -5,7 +5,11 @@ let package = Package(
     name: "scheduler-proxy",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "scheduler-proxy", targets: ["scheduler-proxy"])
+        .executable(name: "scheduler-proxy", targets: ["scheduler-proxy"]),
+        // Libraries for the benchmark package in Benchmarks/, which measures the pieces directly.
+        .library(name: "XMLRPC", targets: ["XMLRPC"]),
+        .library(name: "EmbeddedPython", targets: ["EmbeddedPython"]),
+        .library(name: "Scheduling", targets: ["Scheduling"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),

@@ -1,0 +1,87 @@
+import Benchmark
+import EmbeddedPython
+import Scheduling
+import XMLRPC
+
+/// Host ids shaped like the engine's (UUIDs).
+private func hostIDs(_ count: Int) -> [String] {
+    (0..<count).map { index in
+        let hex = String(index, radix: 16)
+        let tail = String(repeating: "0", count: max(0, 12 - hex.count)) + hex
+        return "6a1b2c3d-4e5f-4a6b-8c7d-\(tail)"
+    }
+}
+
+/// runFilters as the engine's Apache XML-RPC client sends it: untyped string values, `<struct/>`.
+private func apacheRunFilters(hosts: [String]) -> [UInt8] {
+    var body = """
+        <?xml version="1.0" encoding="UTF-8"?><methodCall xmlns:ex="http://ws.apache.org/xmlrpc/namespaces/extensions">\
+        <methodName>runFilters</methodName><params>\
+        <param><value><array><data><value>accept_all</value><value>drop_first</value><value>drop_last</value></data></array></value></param>\
+        <param><value><array><data>
+        """
+    for host in hosts { body += "<value>\(host)</value>" }
+    body += """
+        </data></array></value></param><param><value>d9226436-2233-406d-8927-dd6b1a10083c</value></param>\
+        <param><value><struct/></value></param></params></methodCall>
+        """
+    return Array(body.utf8)
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .mallocCountTotal, .throughput], maxDuration: .seconds(3))
+
+    let thousandHosts = hostIDs(1000)
+    let request = apacheRunFilters(hosts: thousandHosts)
+    Benchmark("XML-RPC decode + encode, 1,000-host runFilters") { benchmark in
+        for _ in benchmark.scaledIterations {
+            let call = try XMLRPCDecoder.decodeMethodCall(request)
+            guard case .array(let hosts) = call.params[1] else { fatalError("no hosts") }
+            var answer = XMLRPCStruct()
+            answer.append("result_code", .int(0))
+            answer.append("result", .array(hosts))
+            blackHole(XMLRPCEncoder.encodeResponse(.struct(answer)))
+        }
+    }
+
+    let tenThousandHosts = hostIDs(10_000)
+    // Ids converted from Python results are separate strings from the request's: no shared storage.
+    let unitScores = (0..<10).map { unit in
+        tenThousandHosts.enumerated().map {
+            (
+                host: String(decoding: Array($0.element.utf8), as: UTF8.self),
+                score: Double(($0.offset * (unit + 3)) % 97)
+            )
+        }
+    }
+    Benchmark("Cost table, 10,000 hosts x 10 units") { benchmark in
+        for _ in benchmark.scaledIterations {
+            var table = CostTable(hosts: tenThousandHosts)
+            for (unit, scores) in unitScores.enumerated() {
+                table.add(weight: Double(unit + 1), scores: scores)
+            }
+            blackHole(table.costs)
+        }
+    }
+
+    Benchmark(
+        "Embedded Python call round trip (pool thread, GIL, call, result)",
+        configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(3))
+    ) { benchmark in
+        try PythonInterpreter.start()
+        let increment = try PythonInterpreter.withGIL { gil throws(PythonError) in
+            try gil.run("def increment(n):\n    return n + 1\n", filename: "<benchmark>").item(forKey: "increment")!
+                .shared()
+        }
+        let pool = PythonCallPool(maxThreads: 1)
+        benchmark.startMeasurement()
+        for index in benchmark.scaledIterations {
+            let value = try await pool.run(timeout: .seconds(30)) { gil in
+                try increment.bind(gil).call(gil.int(index)).int()
+            }
+            blackHole(value)
+        }
+        benchmark.stopMeasurement()
+    }
+}

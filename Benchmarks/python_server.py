@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""The Python contenders of the benchmark: oVirt's external-scheduler XML-RPC protocol
+served by Python's own xmlrpc.server, answering exactly as scheduler-proxy does.
+
+  --mode inprocess  the fastest straightforward Python: each unit is called directly
+                    in the thread serving the request
+  --mode classic    the classic ovirt-scheduler-proxy's execution model: each unit of a
+                    request runs in its own new `python3 -c` process, all in parallel
+
+    python3 Benchmarks/python_server.py --port 0 --plugins Benchmarks/plugins --mode classic
+"""
+import argparse
+import ast
+import importlib
+import inspect
+import math
+import os
+import signal
+import socketserver
+import subprocess
+import sys
+import threading
+import time
+import xmlrpc.server
+from collections import namedtuple
+
+# discover()'s key for each kind of unit, and the method that makes a class one.
+KINDS = (('filters', 'do_filter'), ('scores', 'do_score'), ('balance', 'do_balance'))
+CLASSIC_TIMEOUT = 30  # seconds, as the classic proxy waits for a request's processes
+INT32_MIN, INT32_MAX = -2**31, 2**31 - 1
+
+Unit = namedtuple('Unit', 'module cls method description regex')
+
+
+def load_units(folder):
+    """{kind: {name: Unit}} for every class in the folder's *.py files with a unit method."""
+    sys.path.insert(0, folder)
+    units = {kind: {} for kind, _ in KINDS}
+    for file_name in sorted(os.listdir(folder)):
+        module_name, extension = os.path.splitext(file_name)
+        if extension != '.py':
+            continue
+        try:
+            module = importlib.import_module(module_name)
+        except Exception as error:  # a broken plugin file must not take the others down
+            print('%s: not loaded: %r' % (file_name, error), file=sys.stderr, flush=True)
+            continue
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ != module_name:  # imported from elsewhere, not defined here
+                continue
+            for kind, method in KINDS:
+                function = getattr(cls, method, None)
+                if callable(function):
+                    doc = function.__doc__ or cls.__doc__ or ''
+                    units[kind][name] = Unit(module_name, name, method, inspect.cleandoc(doc),
+                                             getattr(cls, 'properties_validation', '') or '')
+    return units
+
+
+# Runners: take [(unit or None, arguments)] and return [(True, output) or (False, message)]
+# in the same order. A name that is not a unit arrives as None.
+
+def not_found(name):
+    return False, "plugin not found: '%s'" % name
+
+
+def run_inprocess(calls, folder):
+    """One after another in this thread: a new instance per call, the module imported once."""
+    outcomes = []
+    for unit, arguments in calls:
+        if unit is None:
+            outcomes.append(None)
+            continue
+        try:
+            cls = getattr(sys.modules[unit.module], unit.cls)
+            outcomes.append((True, getattr(cls(), unit.method)(*arguments)))
+        except Exception as error:
+            outcomes.append((False, '%s: %s' % (type(error).__name__, error)))
+    return outcomes
+
+
+class ClassicCall(threading.Thread):
+    """One unit in a new interpreter, as the classic proxy's runner does it: the call is spelled
+    out as Python source (`import m; m.C().method(args...)`) with the arguments as their repr.
+    Our plugins return rather than print, so the result is printed with repr for the parent
+    to read back with ast.literal_eval."""
+
+    def __init__(self, unit, arguments, folder):
+        super().__init__(daemon=True)
+        self.script = 'import {m}; print(repr({m}.{c}().{f}{a}))'.format(
+            m=unit.module, c=unit.cls, f=unit.method, a=repr(tuple(arguments)))
+        self.folder = folder
+        self.process = None
+        self.outcome = None
+
+    def run(self):
+        try:
+            # sys.executable rather than the bare `python3`: the same interpreter as the server.
+            self.process = subprocess.Popen([sys.executable, '-c', self.script], cwd=self.folder,
+                                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                            stderr=subprocess.PIPE)
+            out, err = self.process.communicate()
+            err = err.decode(errors='replace').strip()
+            if err or self.process.returncode != 0:
+                # The classic contract: anything on stderr means the call failed.
+                self.outcome = (False, err or 'exited with status %d' % self.process.returncode)
+                return
+            self.outcome = (True, ast.literal_eval(out.decode()))
+        except Exception as error:
+            self.outcome = (False, 'unreadable result: %s: %s' % (type(error).__name__, error))
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+
+
+def run_classic(calls, folder):
+    """All units of the request in parallel processes, waited for together up to the timeout."""
+    runners = [ClassicCall(unit, arguments, folder) if unit else None for unit, arguments in calls]
+    for runner in filter(None, runners):
+        runner.start()
+    deadline = time.monotonic() + CLASSIC_TIMEOUT
+    for runner in filter(None, runners):
+        runner.join(max(deadline - time.monotonic(), 0))
+        if runner.is_alive():
+            runner.stop()
+            runner.join(5)
+            runner.outcome = (False, 'timed out after %d s' % CLASSIC_TIMEOUT)
+    return [runner.outcome if runner else None for runner in runners]
+
+
+def engine_integer(value):
+    """Half away from zero (2.5 -> 3; round() would give 2), clamped to 32 bits: the engine
+    reads costs as Java Integers. x - floor(x) is exact in floating point, x + 0.5 is not."""
+    if math.isnan(value):
+        return 0
+    if math.isinf(value):
+        return INT32_MAX if value > 0 else INT32_MIN
+    magnitude = math.floor(abs(value))
+    if abs(value) - magnitude >= 0.5:
+        magnitude += 1
+    return max(INT32_MIN, min(INT32_MAX, magnitude if value >= 0 else -magnitude))
+
+
+class Scheduler:
+    """The protocol's methods, answering as scheduler-proxy does."""
+
+    def __init__(self, folder, runner):
+        self.folder = folder
+        self.units = load_units(folder)
+        self.runner = runner
+
+    def _run(self, kind, names, arguments):
+        units = self.units[kind]
+        outcomes = self.runner([(units.get(name), arguments) for name in names], self.folder)
+        return [outcome or not_found(name) for name, outcome in zip(names, outcomes)]
+
+    @staticmethod
+    def _answer(result, plugin_errors, errors=()):
+        answer = {'result_code': 1 if plugin_errors or errors else 0, 'result': result}
+        if plugin_errors:
+            answer['plugin_errors'] = plugin_errors
+        if errors:
+            answer['errors'] = list(errors)
+        return answer
+
+    def discover(self):
+        return {kind: {name: [unit.description, unit.regex] for name, unit in units.items()}
+                for kind, units in self.units.items()}
+
+    def run_filters(self, names, hosts, vm, properties=None):
+        outcomes = self._run('filters', names, (list(hosts), vm, properties_dict(properties)))
+        plugin_errors, accepted = {}, None
+        for name, (ok, output) in zip(names, outcomes):
+            try:
+                if not ok:
+                    raise ValueError(output)
+                if output is None or isinstance(output, (str, bytes, dict)):
+                    raise ValueError('the plugin returned %s; a filter returns the accepted host ids'
+                                     % type(output).__name__)
+                ids = {str(host) for host in output}
+            except Exception as error:
+                plugin_errors.setdefault(name, []).append(str(error))
+                continue
+            accepted = ids if accepted is None else accepted & ids
+        if accepted is None:
+            errors = ['all filters failed; every host is returned unfiltered'] if names else []
+            return self._answer(list(hosts), plugin_errors, errors)
+        return self._answer([host for host in hosts if host in accepted], plugin_errors)
+
+    def run_cost_functions(self, weighted_names, hosts, vm, properties=None):
+        names = [name for name, _ in weighted_names]
+        outcomes = self._run('scores', names, (list(hosts), vm, properties_dict(properties)))
+        plugin_errors, totals = {}, dict.fromkeys(hosts, 0.0)
+        for (name, weight), (ok, output) in zip(weighted_names, outcomes):
+            try:
+                if not ok:
+                    raise ValueError(output)
+                pairs = output.items() if isinstance(output, dict) else output
+                # Checked whole before any of it counts: a bad pair voids the function.
+                scored = [(str(host), float(weight) * score) for host, score in pairs]
+            except Exception as error:
+                plugin_errors.setdefault(name, []).append(str(error))
+                continue
+            for host, cost in scored:
+                if host in totals:  # ids that were not asked about are ignored
+                    totals[host] += cost
+        return self._answer([[host, engine_integer(totals[host])] for host in hosts], plugin_errors)
+
+    def run_load_balancing(self, name, hosts, properties=None):
+        ok, output = self._run('balance', [name], (list(hosts), properties_dict(properties)))[0]
+        try:
+            if not ok:
+                raise ValueError(output)
+            if not output or output[0] in (None, ''):  # None, () or no VM: nothing to move
+                return self._answer(['', []], {})
+            vm, targets = output
+            return self._answer([str(vm), [str(host) for host in targets]], {})
+        except Exception as error:
+            return self._answer(['', []], {name: [str(error)]})
+
+
+def properties_dict(properties):
+    """The engine sends a struct, but old clients send "" or nothing."""
+    return dict(properties) if isinstance(properties, dict) else {}
+
+
+class Handler(xmlrpc.server.SimpleXMLRPCRequestHandler):
+    # HTTP/1.1 keeps connections open between requests (the 1.0 default closes each one),
+    # so wrk's keep-alive connections are reused as the engine's and the daemon's are.
+    protocol_version = 'HTTP/1.1'
+
+
+class Server(socketserver.ThreadingMixIn, xmlrpc.server.SimpleXMLRPCServer):
+    daemon_threads = True  # a keep-alive connection's thread must not hold up the exit
+    request_queue_size = 128  # the default 5 drops SYNs when 16 connections open at once
+
+    def handle_error(self, request, client_address):
+        # wrk resets its keep-alive connections when it stops; a client hanging up is not
+        # worth a traceback. Anything else still gets one.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--port', type=int, required=True, help='0 picks a free port')
+    parser.add_argument('--host', default='127.0.0.1')
+    parser.add_argument('--plugins', required=True, help='the plugin folder')
+    parser.add_argument('--mode', choices=('inprocess', 'classic'), required=True)
+    arguments = parser.parse_args()
+
+    folder = os.path.abspath(arguments.plugins)
+    scheduler = Scheduler(folder, run_inprocess if arguments.mode == 'inprocess' else run_classic)
+    server = Server((arguments.host, arguments.port), requestHandler=Handler,
+                    allow_none=True, logRequests=False)
+    server.register_introspection_functions()
+    server.register_function(scheduler.discover, 'discover')
+    server.register_function(scheduler.run_filters, 'runFilters')
+    server.register_function(scheduler.run_cost_functions, 'runCostFunctions')
+    server.register_function(scheduler.run_load_balancing, 'runLoadBalancing')
+
+    # SIGTERM ends serve_forever() like Ctrl-C does; both are a clean exit. SIGINT is set too:
+    # a shell starts background jobs with it ignored, and Python then leaves it ignored.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    host, port = server.server_address[:2]
+    print('listening on http://%s:%d' % (host, port), file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
