@@ -146,9 +146,11 @@ private final class PoolJob: @unchecked Sendable {
         case .queued:
             onExpire?()
         case .running(let thread):
-            onExpire?()
+            // The pool accounts for the stuck thread before the caller hears of the
+            // timeout, so whatever the caller does next finds a thread to run on.
             scheduler.markStuck(thread)
             interrupter.interrupt(self, on: thread)
+            onExpire?()
         }
     }
 }
@@ -351,20 +353,16 @@ private final class PoolScheduler: @unchecked Sendable {
 /// been taken for a millisecond (the thread is blocked outside Python, or busy
 /// with a long call), it asks the scheduler for another thread.
 private final class ProgressMonitor: @unchecked Sendable {
-    private let lock = ConditionLock()
     private var watched: PoolScheduler?
-    private var started = false
+    private let worker = OnDemandThread()
+    private var lock: ConditionLock { worker.lock }
 
     func watch(_ scheduler: PoolScheduler) {
-        let start = lock.withLock { () -> Bool in
-            watched = scheduler
-            lock.signal()
-            defer { started = true }
-            return !started
-        }
-        if start {
-            startDetachedThread { [self] in loop() }
-        }
+        worker.wake(
+            changing: {
+                watched = scheduler
+                return true
+            }, loop: { [self] in loop() })
     }
 
     private func loop() {
@@ -391,19 +389,15 @@ private final class ProgressMonitor: @unchecked Sendable {
 /// half second while the call goes on (a plugin may catch BaseException once).
 private final class Interrupter: @unchecked Sendable {
     private var pending: [(job: PoolJob, thread: PoolThread)] = []
-    private let lock = ConditionLock()
-    private var started = false
+    private let worker = OnDemandThread()
+    private var lock: ConditionLock { worker.lock }
 
     func interrupt(_ job: PoolJob, on thread: PoolThread) {
-        let start = lock.withLock { () -> Bool in
-            pending.append((job, thread))
-            lock.signal()
-            defer { started = true }
-            return !started
-        }
-        if start {
-            startDetachedThread { [self] in loop() }
-        }
+        worker.wake(
+            changing: {
+                pending.append((job, thread))
+                return true
+            }, loop: { [self] in loop() })
     }
 
     private func loop() {
@@ -440,8 +434,8 @@ private final class DeadlineWatchdog: @unchecked Sendable {
 
     private var heap: [Entry] = []
     private var settledSinceCompaction = 0
-    private var started = false
-    private let lock = ConditionLock()
+    private let worker = OnDemandThread()
+    private var lock: ConditionLock { worker.lock }
 
     /// A watched call was answered. Most calls end long before their deadline, so
     /// the heap is compacted once answered calls make up half of it: memory stays
@@ -458,16 +452,12 @@ private final class DeadlineWatchdog: @unchecked Sendable {
     }
 
     func watch(_ job: PoolJob, until deadline: ContinuousClock.Instant, fire: @escaping @Sendable () -> Void) {
-        let start = lock.withLock { () -> Bool in
-            push(Entry(deadline: deadline, job: job, fire: fire))
-            // Only a new earliest deadline changes how long the watchdog sleeps.
-            if heap[0].job === job { lock.signal() }
-            defer { started = true }
-            return !started
-        }
-        if start {
-            startDetachedThread { [self] in loop() }
-        }
+        worker.wake(
+            changing: {
+                push(Entry(deadline: deadline, job: job, fire: fire))
+                // Only a new earliest deadline changes how long the watchdog sleeps.
+                return heap[0].job === job
+            }, loop: { [self] in loop() })
     }
 
     private func loop() {
@@ -521,6 +511,26 @@ private final class DeadlineWatchdog: @unchecked Sendable {
             if smallest == parent { return first }
             heap.swapAt(parent, smallest)
             parent = smallest
+        }
+    }
+}
+
+/// A helper thread that starts the first time it is woken, and a lock (with its
+/// condition) guarding whatever the thread watches.
+private final class OnDemandThread: @unchecked Sendable {
+    let lock = ConditionLock()
+    private var started = false
+
+    /// Runs `change` under the lock, signals the thread when `change` says so, and
+    /// starts the thread running `loop` the first time.
+    func wake(changing change: () -> Bool, loop: @escaping @Sendable () -> Void) {
+        let start = lock.withLock { () -> Bool in
+            if change() { lock.signal() }
+            defer { started = true }
+            return !started
+        }
+        if start {
+            startDetachedThread(loop)
         }
     }
 }
