@@ -33,6 +33,7 @@ let package = Package(
             name: "Scheduling",
             dependencies: [
                 "EmbeddedPython",
+                "CLibXML2",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

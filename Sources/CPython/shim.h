@@ -23,6 +23,7 @@ static inline int sp_long_check(PyObject *o) { return PyLong_Check(o); }
 static inline int sp_bool_check(PyObject *o) { return PyBool_Check(o); }
 static inline int sp_float_check(PyObject *o) { return PyFloat_Check(o); }
 static inline int sp_list_check(PyObject *o) { return PyList_Check(o); }
+static inline int sp_list_check_exact(PyObject *o) { return PyList_CheckExact(o); }
 static inline int sp_tuple_check(PyObject *o) { return PyTuple_Check(o); }
 static inline int sp_dict_check(PyObject *o) { return PyDict_Check(o); }
 static inline int sp_bytes_check(PyObject *o) { return PyBytes_Check(o); }
@@ -39,5 +40,7 @@ static inline PyObject *sp_exc_syntax_error(void) { return PyExc_SyntaxError; }
 static inline PyObject *sp_exc_base_exception(void) { return PyExc_BaseException; }
 static inline PyObject *sp_exc_recursion_error(void) { return PyExc_RecursionError; }
 static inline PyObject *sp_exc_memory_error(void) { return PyExc_MemoryError; }
+static inline PyObject *sp_exc_runtime_error(void) { return PyExc_RuntimeError; }
+static inline PyObject *sp_exc_type_error(void) { return PyExc_TypeError; }
 
 #endif

@@ -42,6 +42,24 @@ extension PythonReference where Self: ~Copyable {
         throw PythonError.fetch()
     }
 
+    /// `getattr(object, name)` with a name object made once (an interned str).
+    public func attribute(named name: borrowing some PythonReference & ~Copyable) throws(PythonError) -> PyOwned {
+        try PyOwned(newReference: PyObject_GetAttr(raw, name.raw))
+    }
+
+    public func setAttribute(
+        named name: borrowing some PythonReference & ~Copyable, _ value: borrowing some PythonReference & ~Copyable
+    ) throws(PythonError) {
+        guard PyObject_SetAttr(raw, name.raw, value.raw) == 0 else { throw PythonError.fetch() }
+    }
+
+    /// `isinstance(object, type)`.
+    public func isInstance(of type: borrowing some PythonReference & ~Copyable) throws(PythonError) -> Bool {
+        let result = PyObject_IsInstance(raw, type.raw)
+        if result < 0 { throw PythonError.fetch() }
+        return result == 1
+    }
+
     public func setAttribute(_ name: String, _ value: borrowing some PythonReference & ~Copyable) throws(PythonError) {
         guard PyObject_SetAttrString(raw, name, value.raw) == 0 else { throw PythonError.fetch() }
     }
@@ -193,6 +211,28 @@ extension PythonReference where Self: ~Copyable {
         guard PyDict_SetItemString(raw, key, value.raw) == 0 else { throw PythonError.fetch() }
     }
 
+    /// `dict[key] = value` with a key object (no str made per call).
+    public func setItem(
+        _ key: borrowing some PythonReference & ~Copyable, _ value: borrowing some PythonReference & ~Copyable
+    ) throws(PythonError) {
+        guard PyDict_SetItem(raw, key.raw, value.raw) == 0 else { throw PythonError.fetch() }
+    }
+
+    /// `dict.get(key)` on a dict, borrowed from it: valid while the dict keeps it.
+    public func dictItem(_ key: borrowing some PythonReference & ~Copyable) throws(PythonError) -> PyBorrowed? {
+        if let value = PyDict_GetItemWithError(raw, key.raw) { return PyBorrowed(value) }
+        if PyErr_Occurred() != nil { throw PythonError.fetch() }
+        return nil
+    }
+
+    /// The instance's `__dict__`, made on first use; plain classes and `str` subclasses have one.
+    public func instanceDictionary() throws(PythonError) -> PyOwned {
+        try PyOwned(newReference: PyObject_GenericGetDict(raw, nil))
+    }
+
+    /// A `list` itself, not a subclass.
+    public var isExactList: Bool { sp_list_check_exact(raw) != 0 }
+
     /// Visits the items of any iterable, stopping after `limit` items with an error
     /// (a generator that never ends must not hang the caller forever).
     public func forEachItem(
@@ -270,6 +310,30 @@ extension GIL {
     }
 
     public func emptyList() -> PyOwned { PyOwned(unchecked: PyList_New(0)!) }
+
+    /// `[first, second]`.
+    public func list(
+        _ first: borrowing some PythonReference & ~Copyable, _ second: borrowing some PythonReference & ~Copyable
+    ) -> PyOwned {
+        let list = PyOwned(unchecked: PyList_New(2)!)
+        PyList_SetItem(list.raw, 0, first.retained().stolen())
+        PyList_SetItem(list.raw, 1, second.retained().stolen())
+        return list
+    }
+
+    /// A list of `count` items, each made by `item(index)`.
+    public func list(count: Int, _ item: (Int) throws(PythonError) -> PyOwned) throws(PythonError) -> PyOwned {
+        let list = PyOwned(unchecked: PyList_New(count)!)
+        for index in 0..<count {
+            PyList_SetItem(list.raw, index, try item(index).stolen())
+        }
+        return list
+    }
+
+    /// The interpreter's one copy of a str: attribute names made this way compare by identity.
+    public func internedString(_ value: String) -> PyOwned {
+        PyOwned(unchecked: PyUnicode_InternFromString(value)!)
+    }
 
     public func dict(_ pairs: [(String, String)]) -> PyOwned {
         let dict = PyOwned(unchecked: PyDict_New()!)

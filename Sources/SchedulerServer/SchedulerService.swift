@@ -39,30 +39,57 @@ public struct SchedulerService: Sendable {
         case .discover:
             return discover()
         case .runFilters:
-            let report = await scheduler.runFilters(
+            let report = try await readable(arguments) {
+                try await scheduler.runFilters(
                 try arguments.strings(0, "filter names"), hosts: try arguments.strings(1, "hosts"),
-                vm: try arguments.string(2, "vm"), properties: try arguments.properties(3))
+                    vm: try arguments.string(2, "vm"), properties: try arguments.properties(3))
+            }
             return envelope(report) { .array($0.map { .string($0) }) }
         case .runCostFunctions:
-            let report = await scheduler.runCostFunctions(
-                try arguments.weightedNames(0), hosts: try arguments.strings(1, "hosts"),
-                vm: try arguments.string(2, "vm"), properties: try arguments.properties(3))
+            let report = try await readable(arguments) {
+                try await scheduler.runCostFunctions(
+                    try arguments.weightedNames(0), hosts: try arguments.strings(1, "hosts"),
+                    vm: try arguments.string(2, "vm"), properties: try arguments.properties(3))
+            }
             return envelope(report) { costs in
                 .array(costs.map { .array([.string($0.host), .int(Int64($0.cost))]) })
             }
         case .runLoadBalancing:
-            let report = await scheduler.runLoadBalancing(
-                try arguments.string(0, "balance name"), hosts: try arguments.strings(1, "hosts"),
-                properties: try arguments.properties(2))
+            let report = try await readable(arguments) {
+                try await scheduler.runLoadBalancing(
+                    try arguments.string(0, "balance name"), hosts: try arguments.strings(1, "hosts"),
+                    properties: try arguments.properties(2))
+            }
             return envelope(report) { decision in
                 .array([.string(decision.vm), .array(decision.hosts.map { .string($0) })])
             }
+        case .matchmake:
+            let report = try await readable(arguments) {
+                try Matchmaker.matchmake(
+                    try arguments.strings(0, "resources"), requirements: try arguments.string(1, "requirements"),
+                    rank: try arguments.string(2, "rank"), limits: scheduler.settings.entityLimits)
+            }
+            return envelope(report) { .array($0.map { .string($0) }) }
         case .listMethods:
             return .array(Method.allCases.map { .string($0.rawValue) })
         case .methodHelp:
             return .string(try arguments.method(0).help)
         case .methodSignature:
             return .array([.array(try arguments.method(0).signature.map { .string($0) })])
+        }
+    }
+
+    /// Runs a scheduling call; arguments it cannot read (broken host XML) become an
+    /// invalid-parameters fault, like arguments of the wrong type.
+    private func readable<Result>(
+        _ arguments: Arguments, _ body: () async throws -> SchedulingReport<Result>
+    ) async throws(XMLRPCFault) -> SchedulingReport<Result> {
+        do {
+            return try await body()
+        } catch let fault as XMLRPCFault {
+            throw fault
+        } catch {
+            throw XMLRPCFault(code: XMLRPCFault.invalidParamsCode, message: "\(arguments.method.rawValue): \(error)")
         }
     }
 
@@ -96,6 +123,9 @@ public struct SchedulerService: Sendable {
         if !report.errors.isEmpty {
             envelope.append("errors", .array(report.errors.map { .string($0) }))
         }
+        if !report.unknownToInventory.isEmpty {
+            envelope.append("inventory_unknown", .array(report.unknownToInventory.map { .string($0) }))
+        }
         return .struct(envelope)
     }
 }
@@ -106,6 +136,7 @@ enum Method: String, CaseIterable {
     case runFilters
     case runCostFunctions
     case runLoadBalancing
+    case matchmake
     case listMethods = "system.listMethods"
     case methodHelp = "system.methodHelp"
     case methodSignature = "system.methodSignature"
@@ -117,6 +148,7 @@ enum Method: String, CaseIterable {
         case .runFilters: ["filter names", "hosts", "vm", "properties"]
         case .runCostFunctions: ["[name, weight] pairs", "hosts", "vm", "properties"]
         case .runLoadBalancing: ["balance name", "hosts", "properties"]
+        case .matchmake: ["resources", "requirements", "rank"]
         case .methodHelp, .methodSignature: ["method name"]
         }
     }
@@ -135,6 +167,7 @@ enum Method: String, CaseIterable {
         case .discover: ["struct"]
         case .runFilters, .runCostFunctions: ["struct", "array", "array", "string", "struct"]
         case .runLoadBalancing: ["struct", "string", "array", "struct"]
+        case .matchmake: ["struct", "array", "string", "string"]
         case .listMethods: ["array"]
         case .methodHelp: ["string", "string"]
         case .methodSignature: ["array", "string"]
@@ -151,6 +184,8 @@ enum Method: String, CaseIterable {
             "runCostFunctions([[name, weight], ...], host_ids, vm_id, properties) -> {\"result_code\", \"result\": [[host_id, total cost]], \"plugin_errors\", \"errors\"}; lower cost is better."
         case .runLoadBalancing:
             "runLoadBalancing(balance_name, host_ids, properties) -> {\"result_code\", \"result\": [vm_id, [host ids]], ...}; [\"\", []] when nothing should move."
+        case .matchmake:
+            "matchmake(resources, requirements, rank) -> {\"result_code\", \"result\": [ids of the resources the requirements accept, best rank first, ties in input order], \"errors\"}; resources are XML strings (OpenNebula's <HOST><ID>..</ID>.. or oVirt's <host id=..>), one resource or a pool each."
         case .listMethods:
             "system.listMethods() -> the names of the methods this server answers."
         case .methodHelp:

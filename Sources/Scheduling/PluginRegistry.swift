@@ -12,6 +12,8 @@ public struct PluginSettings: Sendable {
     public var pluginTimeout: Duration
     /// Most characters a call may print to stdout or stderr.
     public var outputLimit: Int
+    /// Bounds on each host or VM document a request carries.
+    public var entityLimits: EntityXMLLimits = .init()
 
     public init(
         pluginsPath: String = "python_plugins", pluginsConfPath: String = "etc/plugins",
@@ -27,17 +29,24 @@ public struct PluginSettings: Sendable {
 /// One policy unit ready to be called.
 public final class LoadedUnit: Sendable {
     public let info: PolicyUnitInfo
-    let target: PythonHandle
+    let implementation: Implementation
     let rules: PropertyRules
     let defaults: [String: String]
     let timeout: Duration
 
+    enum Implementation: Sendable {
+        /// A plugin's class or function, called on a pool thread with the GIL.
+        case python(PythonHandle)
+        /// Evaluated in Swift, without the GIL.
+        case native(NativeUnit)
+    }
+
     init(
-        info: PolicyUnitInfo, target: PythonHandle, rules: PropertyRules, defaults: [String: String],
+        info: PolicyUnitInfo, implementation: Implementation, rules: PropertyRules, defaults: [String: String],
         timeout: Duration
     ) {
         self.info = info
-        self.target = target
+        self.implementation = implementation
         self.rules = rules
         self.defaults = defaults
         self.timeout = timeout
@@ -93,6 +102,10 @@ struct PluginLoader {
 
     func loadAll() -> PluginRegistry {
         var registry = PluginRegistry()
+        // First, so that a plugin cannot take a built-in unit's name.
+        for unit in NativeUnit.allCases {
+            _ = registry.add(unit.loaded(timeout: settings.pluginTimeout))
+        }
         let folder = settings.pluginsPath
         if let reason = WritableByOthers.reason(folder) {
             registry.record(PluginLoadError(file: folder, line: 0, message: "refusing to load plugins: \(reason)"))
@@ -168,7 +181,7 @@ struct PluginLoader {
                     kind: unit.kind, name: unit.name, description: unit.description, propertiesRegex: regex,
                     file: path, persistent: unit.persistent)
                 let loadedUnit = LoadedUnit(
-                    info: info, target: unit.target, rules: rules, defaults: config.defaultValues,
+                    info: info, implementation: .python(unit.target), rules: rules, defaults: config.defaultValues,
                     timeout: config.timeout)
                 if let conflict = registry.add(loadedUnit) {
                     registry.record(conflict)

@@ -5,6 +5,8 @@ final class PluginRuntime: Sendable {
     let loadPlugin: PythonHandle
     let callUnit: PythonHandle
     let parsePrinted: PythonHandle
+    let entityClass: PythonHandle
+    let elementClass: PythonHandle
 
     init(_ gil: borrowing GIL) throws(PythonError) {
         let namespace = try gil.run(pluginRuntimeSource, filename: "<scheduler-proxy plugin runtime>")
@@ -17,6 +19,8 @@ final class PluginRuntime: Sendable {
         loadPlugin = try function("load_plugin")
         callUnit = try function("call_unit")
         parsePrinted = try function("parse_printed")
+        entityClass = try function("Entity")
+        elementClass = try function("Element")
         _ = try function("install_streams").bind(gil).call()
     }
 }
@@ -37,18 +41,19 @@ struct UnitFailure: Error, Sendable {
 extension PluginRuntime {
     /// Calls one unit with the GIL held and checks its result. Runs on a pool thread.
     func call(
-        _ unit: PythonHandle, kind: UnitKind, hosts: [String], vm: String?, properties: [String: String],
+        _ unit: PythonHandle, kind: UnitKind, arguments: UnitArguments, properties: [String: String],
         outputLimit: Int, _ gil: borrowing GIL
     ) throws(UnitFailure) -> UnitOutput {
         do {
-            let hostList = gil.list(hosts)
+            var entities = PythonEntities(entityClass: entityClass, elementClass: elementClass)
+            let hostList = try arguments.pythonHosts(&entities, gil)
             let propertyDict = gil.dict(properties.sorted { $0.key < $1.key })
-            let arguments: PyOwned
+            let callArguments: PyOwned
             if kind == .balance {
-                arguments = try gil.tuple(count: 2) { $0 == 0 ? hostList.retained() : propertyDict.retained() }
+                callArguments = try gil.tuple(count: 2) { $0 == 0 ? hostList.retained() : propertyDict.retained() }
             } else {
-                let vmObject = gil.string(vm ?? "")
-                arguments = try gil.tuple(count: 3) { index in
+                let vmObject = try arguments.pythonVM(&entities, gil)
+                callArguments = try gil.tuple(count: 3) { index in
                     switch index {
                     case 0: hostList.retained()
                     case 1: vmObject.retained()
@@ -56,7 +61,7 @@ extension PluginRuntime {
                     }
                 }
             }
-            let outcome = try callUnit.bind(gil).call(unit.bind(gil), arguments, gil.int(outputLimit))
+            let outcome = try callUnit.bind(gil).call(unit.bind(gil), callArguments, gil.int(outputLimit))
             let overflow = try outcome.item(at: 3).stringValue()
             if !overflow.isEmpty {
                 throw UnitFailure(message: "the plugin wrote more than \(outputLimit) characters to \(overflow)")
@@ -70,7 +75,7 @@ extension PluginRuntime {
             if result.isNone {
                 result = try parsePrinted.bind(gil).call(outcome.item(at: 1), gil.string(kind.rawValue))
             }
-            return try ResultReader(kind: kind, hostCount: hosts.count).read(result)
+            return try ResultReader(kind: kind, hostCount: arguments.hostIDs.count).read(result)
         } catch let error as UnitFailure {
             throw error
         } catch let error as PythonError {

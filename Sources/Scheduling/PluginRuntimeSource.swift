@@ -86,6 +86,56 @@ let pluginRuntimeSource = #"""
             return getattr(self._fallback, name)
 
 
+    def _getter(owner, name):
+        # The oVirt Python SDK's objects have get_NAME() for every attribute, None when unset;
+        # plugins written against the SDK keep working on entities.
+        if name.startswith('get_') and len(name) > 4:
+            value = owner.__dict__.get(name[4:])
+            return lambda: value
+        raise AttributeError('%s has no attribute %r' % (_shown(owner), name))
+
+
+    def _shown(owner):
+        if isinstance(owner, str):
+            return 'entity %s' % str.__repr__(owner)
+        return 'element'
+
+
+    class Element:
+        """A part of a host's or VM's XML: its XML attributes and child elements as attributes."""
+
+        __getattr__ = _getter
+
+        def __repr__(self):
+            fields = ', '.join('%s=%r' % item for item in list(vars(self).items())[:8])
+            return 'Element(%s%s)' % (fields, ', ...' if len(vars(self)) > 8 else '')
+
+        def __eq__(self, other):
+            return isinstance(other, Element) and vars(self) == vars(other)
+
+        __hash__ = None
+
+
+    class Entity(str):
+        """A host or VM: equal to, hashed and printed as its id, with its XML as attributes."""
+
+        __getattr__ = _getter
+
+        def __repr__(self):
+            name = self.__dict__.get('name')
+            shown = str.__repr__(self)
+            return 'Entity(%s, name=%r)' % (shown, name) if name is not None else 'Entity(%s)' % shown
+
+        def __reduce__(self):
+            return (_rebuild_entity, (str(self), dict(self.__dict__)))
+
+
+    def _rebuild_entity(identifier, attributes):
+        entity = Entity(identifier)
+        entity.__dict__.update(attributes)
+        return entity
+
+
     def install_streams():
         if not isinstance(sys.stdout, _Stream):
             sys.stdout = _Stream('stdout', sys.stdout)

@@ -9,12 +9,16 @@ public final class Scheduler: Sendable {
     private let runtime: PluginRuntime
     private let pool: PythonCallPool
     private let loaded: Mutex<PluginRegistry>
+    private let resolver: ArgumentResolver
     private let logger: Logger
 
     /// Starts the interpreter, installs the plugin runtime and loads the plugin folder.
-    public init(settings: PluginSettings, pythonThreads: Int = 8, logger: Logger) throws(PythonError) {
+    public init(
+        settings: PluginSettings, pythonThreads: Int = 8, inventory: (any Inventory)? = nil, logger: Logger
+    ) throws(PythonError) {
         self.settings = settings
         self.logger = logger
+        resolver = ArgumentResolver(inventory: inventory, limits: settings.entityLimits)
         try PythonInterpreter.start(.init(modulePaths: [settings.pluginsPath]))
         runtime = try PythonInterpreter.withGIL { gil throws(PythonError) in try PluginRuntime(gil) }
         pool = PythonCallPool(maxThreads: pythonThreads)
@@ -37,31 +41,29 @@ public final class Scheduler: Sendable {
     /// that succeeded accepted, in the order the hosts were given.
     public func runFilters(
         _ names: [String], hosts: [String], vm: String, properties: [String: String]
-    ) async -> SchedulingReport<[String]> {
-        let outcomes = await runUnits(names.map { ($0, UnitKind.filter) }, hosts: hosts, vm: vm, properties: properties)
-        var report = SchedulingReport(result: hosts)
-        var index = HostIndex(hosts)
-        var accepted = [Bool](repeating: true, count: hosts.count)
+    ) async throws(RequestError) -> SchedulingReport<[String]> {
+        let request = try await prepare(hosts: hosts, vm: vm, result: [String]())
+        let hostIDs = request.arguments.hostIDs
+        var report = request.report
+        let outcomes = await runUnits(names.map { ($0, UnitKind.filter) }, request.arguments, properties, &report)
+        var index = HostIndex(hostIDs)
+        var accepted = [Bool](repeating: true, count: hostIDs.count)
         var succeeded = 0
         for (name, outcome) in zip(names, outcomes) {
-            switch outcome {
-            case .failure(let failure):
-                report.addPluginError(name, failure.message)
-            case .success(let output):
-                guard case .hosts(let ids) = output else { continue }
-                var marked = [Bool](repeating: false, count: hosts.count)
-                let unknown = index.mark(ids, in: &marked)
-                logUnknownHosts(unknown, unit: name)
-                for position in accepted.indices where !marked[position] {
-                    accepted[position] = false
-                }
-                succeeded += 1
+            guard case .success(.hosts(let ids)) = outcome else { continue }
+            var marked = [Bool](repeating: false, count: hostIDs.count)
+            let unknown = index.mark(ids, in: &marked)
+            logUnknownHosts(unknown, unit: name)
+            for position in accepted.indices where !marked[position] {
+                accepted[position] = false
             }
+            succeeded += 1
         }
         if succeeded > 0 {
-            report.result = zip(hosts, accepted).compactMap { host, keep in keep ? host : nil }
-        } else if !names.isEmpty {
-            report.errors.append("all filters failed; every host is returned unfiltered")
+            report.result = zip(hostIDs, accepted).compactMap { host, keep in keep ? host : nil }
+        } else {
+            report.result = hostIDs
+            if !names.isEmpty { report.errors.append("all filters failed; every host is returned unfiltered") }
         }
         return report
     }
@@ -72,19 +74,15 @@ public final class Scheduler: Sendable {
     /// weight x score over the functions that succeeded.
     public func runCostFunctions(
         _ functions: [(name: String, weight: Double)], hosts: [String], vm: String, properties: [String: String]
-    ) async -> SchedulingReport<[HostCost]> {
+    ) async throws(RequestError) -> SchedulingReport<[HostCost]> {
+        let request = try await prepare(hosts: hosts, vm: vm, result: [HostCost]())
+        var report = request.report
         let outcomes = await runUnits(
-            functions.map { ($0.name, UnitKind.score) }, hosts: hosts, vm: vm, properties: properties)
-        var report = SchedulingReport(result: [HostCost]())
-        var table = CostTable(hosts: hosts)
+            functions.map { ($0.name, UnitKind.score) }, request.arguments, properties, &report)
+        var table = CostTable(hosts: request.arguments.hostIDs)
         for (function, outcome) in zip(functions, outcomes) {
-            switch outcome {
-            case .failure(let failure):
-                report.addPluginError(function.name, failure.message)
-            case .success(let output):
-                guard case .scores(let scores) = output else { continue }
-                logUnknownHosts(table.add(weight: function.weight, scores: scores), unit: function.name)
-            }
+            guard case .success(.scores(let scores)) = outcome else { continue }
+            logUnknownHosts(table.add(weight: function.weight, scores: scores), unit: function.name)
         }
         report.result = table.costs
         return report
@@ -95,35 +93,54 @@ public final class Scheduler: Sendable {
     /// Runs one balance unit; anything but a clear decision is "nothing to move".
     public func runLoadBalancing(
         _ name: String, hosts: [String], properties: [String: String]
-    ) async -> SchedulingReport<BalanceDecision> {
-        let outcome = await runUnits([(name, .balance)], hosts: hosts, vm: nil, properties: properties)[0]
-        var report = SchedulingReport(result: BalanceDecision.nothingToMove)
-        switch outcome {
-        case .failure(let failure):
-            report.addPluginError(name, failure.message)
-        case .success(.balance(let decision?)):
+    ) async throws(RequestError) -> SchedulingReport<BalanceDecision> {
+        let request = try await prepare(hosts: hosts, vm: nil, result: BalanceDecision.nothingToMove)
+        var report = request.report
+        let outcome = await runUnits([(name, .balance)], request.arguments, properties, &report)[0]
+        if case .success(.balance(let decision?)) = outcome {
             report.result = decision
-        case .success:
-            break
         }
         return report
     }
 
     // MARK: - Running units
 
-    private func runUnits(
-        _ requested: [(name: String, kind: UnitKind)], hosts: [String], vm: String?, properties: [String: String]
-    ) async -> [Result<UnitOutput, UnitFailure>] {
+    private struct PreparedRequest<Result: Sendable> {
+        var arguments: UnitArguments
+        var report: SchedulingReport<Result>
+    }
+
+    /// Reads the host and VM arguments (parsing XML, asking the inventory) without the GIL.
+    private func prepare<Result: Sendable>(hosts: [String], vm: String?, result: Result) async throws(RequestError)
+        -> PreparedRequest<Result>
+    {
+        let resolved = try await resolver.resolve(hosts: hosts, vm: vm)
+        var report = SchedulingReport(result: result)
+        report.errors = resolved.errors
+        report.unknownToInventory = resolved.unknownToInventory
+        if !resolved.unknownToInventory.isEmpty {
+            logger.debug(
+                "ids unknown to the inventory were passed as plain ids",
+                metadata: ["ids": "\(resolved.unknownToInventory.prefix(5))"])
+        }
+        return PreparedRequest(arguments: resolved.arguments, report: report)
+    }
+
+    /// Runs the units side by side and records each one's outcome (and failure) in the report.
+    private func runUnits<Result>(
+        _ requested: [(name: String, kind: UnitKind)], _ arguments: UnitArguments, _ properties: [String: String],
+        _ report: inout SchedulingReport<Result>
+    ) async -> [Swift.Result<UnitOutput, UnitFailure>] {
         let registry = self.registry
         let units = requested.map { registry.unit($0.kind, named: $0.name) }
-        return await withTaskGroup(of: (Int, Result<UnitOutput, UnitFailure>).self) { group in
+        let outcomes = await withTaskGroup(of: (Int, Swift.Result<UnitOutput, UnitFailure>).self) { group in
             for (position, unit) in units.enumerated() {
                 guard let unit else { continue }
                 group.addTask {
-                    (position, await self.call(unit, hosts: hosts, vm: vm, properties: properties))
+                    (position, await self.call(unit, arguments, properties))
                 }
             }
-            var outcomes = requested.map { entry -> Result<UnitOutput, UnitFailure> in
+            var outcomes = requested.map { entry -> Swift.Result<UnitOutput, UnitFailure> in
                 .failure(UnitFailure(message: "plugin not found: '\(entry.name)'"))
             }
             for await (position, outcome) in group {
@@ -131,11 +148,25 @@ public final class Scheduler: Sendable {
             }
             return outcomes
         }
+        for (entry, outcome) in zip(requested, outcomes) {
+            switch outcome {
+            case .failure(let failure):
+                report.addPluginError(entry.name, failure.message)
+                report.unitOutcomes.append((entry.name, .failed(failure.message)))
+            case .success(.hosts(let ids)):
+                report.unitOutcomes.append((entry.name, .accepted(ids)))
+            case .success(.scores(let scores)):
+                report.unitOutcomes.append((entry.name, .scored(scores)))
+            case .success(.balance(let decision)):
+                report.unitOutcomes.append((entry.name, .balanced(decision)))
+            }
+        }
+        return outcomes
     }
 
     private func call(
-        _ unit: LoadedUnit, hosts: [String], vm: String?, properties: [String: String]
-    ) async -> Result<UnitOutput, UnitFailure> {
+        _ unit: LoadedUnit, _ arguments: UnitArguments, _ properties: [String: String]
+    ) async -> Swift.Result<UnitOutput, UnitFailure> {
         var merged = unit.defaults
         merged.merge(properties) { _, sent in sent }
         if let violation = unit.rules.violation(in: merged) {
@@ -144,11 +175,16 @@ public final class Scheduler: Sendable {
         let kind = unit.info.kind
         let outputLimit = settings.outputLimit
         do {
-            let output = try await pool.run(timeout: unit.timeout) { [runtime, merged] gil in
-                try runtime.call(
-                    unit.target, kind: kind, hosts: hosts, vm: vm, properties: merged, outputLimit: outputLimit, gil)
+            switch unit.implementation {
+            case .native(let native):
+                return .success(try native.run(arguments, properties: merged))
+            case .python(let target):
+                let output = try await pool.run(timeout: unit.timeout) { [runtime, merged] gil in
+                    try runtime.call(
+                        target, kind: kind, arguments: arguments, properties: merged, outputLimit: outputLimit, gil)
+                }
+                return .success(output)
             }
-            return .success(output)
         } catch let failure as UnitFailure {
             logger.warning("unit failed", metadata: ["unit": "\(unit.info.name)", "error": "\(failure.message)"])
             return .failure(failure)

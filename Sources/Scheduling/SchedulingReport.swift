@@ -7,6 +7,10 @@ public struct SchedulingReport<Result: Sendable>: Sendable {
     /// Unit name and its messages, in the order the units were requested.
     public var pluginErrors: [(unit: String, messages: [String])] = []
     public var errors: [String] = []
+    /// Ids the inventory did not know: their units got plain ids instead of entities.
+    public var unknownToInventory: [String] = []
+    /// What each requested unit answered, in request order: for `run --explain`.
+    public var unitOutcomes: [(unit: String, outcome: UnitOutcome)] = []
 
     public init(result: Result) {
         self.result = result
@@ -22,6 +26,14 @@ public struct SchedulingReport<Result: Sendable>: Sendable {
             pluginErrors.append((unit, [message]))
         }
     }
+}
+
+/// One unit's own answer, before it was combined with the others'.
+public enum UnitOutcome: Sendable {
+    case accepted([String])
+    case scored([(host: String, score: Double)])
+    case balanced(BalanceDecision?)
+    case failed(String)
 }
 
 /// A host and its total cost: lower is better, as oVirt picks the cheapest host.

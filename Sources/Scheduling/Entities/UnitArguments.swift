@@ -1,0 +1,128 @@
+import EmbeddedPython
+
+/// The hosts and the VM of one request, as every unit of it gets them: ids, and
+/// the entity behind each id when the request or the inventory described it.
+public struct UnitArguments: Sendable {
+    /// In request order, after `<hosts>` documents are expanded.
+    public var hostIDs: [String]
+    /// Parallel to `hostIDs`; empty when no host was described.
+    public var hosts: [Entity?]
+    public var vmID: String
+    public var vm: Entity?
+
+    public init(hostIDs: [String], hosts: [Entity?] = [], vmID: String = "", vm: Entity? = nil) {
+        self.hostIDs = hostIDs
+        self.hosts = hosts
+        self.vmID = vmID
+        self.vm = vm
+    }
+
+    public func host(at position: Int) -> Entity? {
+        hosts.isEmpty ? nil : hosts[position]
+    }
+
+    /// The plugin's `hosts` argument: entities where known, id strings otherwise.
+    func pythonHosts(_ entities: inout PythonEntities, _ gil: borrowing GIL) throws(PythonError) -> PyOwned {
+        if hosts.isEmpty { return gil.list(hostIDs) }
+        return try gil.list(count: hostIDs.count) { (position) throws(PythonError) in
+            if let entity = hosts[position] { return try entities.object(for: entity, gil) }
+            return gil.string(hostIDs[position])
+        }
+    }
+
+    func pythonVM(_ entities: inout PythonEntities, _ gil: borrowing GIL) throws(PythonError) -> PyOwned {
+        if let vm { return try entities.object(for: vm, gil) }
+        return gil.string(vmID)
+    }
+}
+
+/// A request whose hosts or VM cannot be read: answered as a fault, never guessed at.
+public struct RequestError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// Turns the engine's host and VM arguments (ids, or REST XML) into `UnitArguments`,
+/// asking the inventory for the ids the request did not describe.
+struct ArgumentResolver: Sendable {
+    var inventory: (any Inventory)?
+    var limits: EntityXMLLimits
+
+    struct Resolved: Sendable {
+        var arguments: UnitArguments
+        /// Ids the inventory was asked for and did not know: plugins got plain ids.
+        var unknownToInventory: [String] = []
+        var errors: [String] = []
+    }
+
+    func resolve(hosts: [String], vm: String?) async throws(RequestError) -> Resolved {
+        var ids: [String] = []
+        var entities: [Entity?] = []
+        var described = false
+        ids.reserveCapacity(hosts.count)
+        for (position, argument) in hosts.enumerated() {
+            guard EntityXML.isDocument(argument) else {
+                ids.append(argument)
+                entities.append(nil)
+                continue
+            }
+            do {
+                for entity in try EntityXML.entities(in: argument, limits: limits) {
+                    ids.append(entity.id)
+                    entities.append(entity)
+                }
+                described = true
+            } catch {
+                throw RequestError("host \(position + 1) is not readable host XML: \(error)")
+            }
+        }
+        var vmID = vm ?? ""
+        var vmEntity: Entity?
+        if let vm, EntityXML.isDocument(vm) {
+            do {
+                let parsed = try EntityXML.entities(in: vm, limits: limits)
+                guard parsed.count == 1 else {
+                    throw RequestError("the vm argument describes \(parsed.count) VMs; expected one")
+                }
+                vmEntity = parsed[0]
+                vmID = parsed[0].id
+            } catch let error as RequestError {
+                throw error
+            } catch {
+                throw RequestError("the vm argument is not readable VM XML: \(error)")
+            }
+        }
+        var resolved = Resolved(arguments: UnitArguments(hostIDs: ids, vmID: vmID, vm: vmEntity))
+        guard let inventory else {
+            if described { resolved.arguments.hosts = entities }
+            return resolved
+        }
+        let missingHosts = zip(ids, entities).compactMap { id, entity in entity == nil ? id : nil }
+        if !missingHosts.isEmpty {
+            do {
+                let found = try await inventory.entities(.hosts, ids: missingHosts)
+                for position in entities.indices where entities[position] == nil {
+                    entities[position] = found[ids[position]]
+                }
+                resolved.unknownToInventory += missingHosts.filter { found[$0] == nil }
+            } catch {
+                resolved.errors.append("inventory: \(error); plugins got host ids only")
+            }
+        }
+        resolved.arguments.hosts = entities
+        if vmEntity == nil, !vmID.isEmpty {
+            do {
+                resolved.arguments.vm = try await inventory.entities(.vms, ids: [vmID])[vmID]
+                if resolved.arguments.vm == nil { resolved.unknownToInventory.append(vmID) }
+            } catch {
+                resolved.errors.append("inventory: \(error); plugins got the VM id only")
+            }
+        }
+        return resolved
+    }
+}

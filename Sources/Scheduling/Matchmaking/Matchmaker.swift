@@ -1,0 +1,42 @@
+/// OpenNebula's matchmaking, for any kind of resource (hosts, system datastores,
+/// virtual networks): keep those the requirements accept, best rank first.
+public enum Matchmaker {
+    /// Ids of the matching resources, best rank first, ties in input order.
+    ///
+    /// Each item of `resources` is XML holding one resource (`<HOST><ID>..`) or a pool of
+    /// them. A requirements expression that does not parse matches nothing; a rank that
+    /// does not parse leaves the matches in input order. Both are reported in `errors`.
+    public static func matchmake(
+        _ resources: [String], requirements: String, rank: String, limits: EntityXMLLimits = .init()
+    ) throws(RequestError) -> SchedulingReport<[String]> {
+        var entities: [Entity] = []
+        for (position, document) in resources.enumerated() {
+            do {
+                entities += try EntityXML.entities(in: document, limits: limits)
+            } catch {
+                throw RequestError("resource \(position + 1) is not readable XML: \(error)")
+            }
+        }
+        var report = SchedulingReport(result: [String]())
+        let requirement: Requirement
+        do {
+            requirement = try Requirement(parsing: requirements)
+        } catch {
+            report.errors.append("requirements: \(error)")
+            return report
+        }
+        let matches = entities.filter { requirement.isSatisfied(by: $0.element) }
+        let ranking: Rank
+        do {
+            ranking = try Rank(parsing: rank)
+        } catch {
+            report.errors.append("rank: \(error)")
+            report.result = matches.map(\.id)
+            return report
+        }
+        let ranked = matches.enumerated().map { (position: $0.offset, rank: ranking.value(for: $0.element.element)) }
+        report.result = ranked.sorted { $0.rank != $1.rank ? $0.rank > $1.rank : $0.position < $1.position }
+            .map { matches[$0.position].id }
+        return report
+    }
+}

@@ -1,0 +1,111 @@
+/// Policy units evaluated in Swift without the GIL: OpenNebula's matchmaking, so a
+/// simple placement rule needs an expression instead of a plugin.
+enum NativeUnit: String, CaseIterable, Sendable {
+    case requirements
+    case rank
+    case capacity
+
+    static let requirementsProperty = "SCHED_REQUIREMENTS"
+    static let rankProperty = "SCHED_RANK"
+
+    var kind: UnitKind { self == .rank ? .score : .filter }
+
+    var description: String {
+        switch self {
+        case .requirements:
+            "Keeps the hosts for which the boolean expression in SCHED_REQUIREMENTS holds (OpenNebula syntax, e.g. cpu/topology/cores > 2 & status/state = up)."
+        case .rank:
+            "Ranks hosts by the arithmetic expression in SCHED_RANK (e.g. max_scheduling_memory); the highest rank costs 0."
+        case .capacity:
+            "Keeps the hosts whose max_scheduling_memory covers the VM's memory and whose CPU count covers the VM's."
+        }
+    }
+
+    var propertiesRegex: String {
+        switch self {
+        case .requirements: "\(Self.requirementsProperty)=.*"
+        case .rank: "\(Self.rankProperty)=.*"
+        case .capacity: ""
+        }
+    }
+
+    func loaded(timeout: Duration) -> LoadedUnit {
+        LoadedUnit(
+            info: PolicyUnitInfo(
+                kind: kind, name: rawValue, description: description, propertiesRegex: propertiesRegex,
+                file: "built-in"),
+            implementation: .native(self),
+            // Any text is an expression to parse; its errors say more than a regex mismatch would.
+            rules: .none,
+            defaults: [:], timeout: timeout)
+    }
+
+    func run(_ arguments: UnitArguments, properties: [String: String]) throws(UnitFailure) -> UnitOutput {
+        switch self {
+        case .requirements:
+            let requirement: Requirement
+            do {
+                requirement = try Requirement(parsing: properties[Self.requirementsProperty] ?? "")
+            } catch {
+                throw UnitFailure(message: "\(Self.requirementsProperty): \(error)")
+            }
+            try Self.requireDescribedHosts(arguments, unit: rawValue)
+            return .hosts(
+                arguments.hostIDs.indices.compactMap { position in
+                    requirement.isSatisfied(by: Self.element(arguments.host(at: position))) ? arguments.hostIDs[position] : nil
+                })
+        case .rank:
+            let rank: Rank
+            do {
+                rank = try Rank(parsing: properties[Self.rankProperty] ?? "")
+            } catch {
+                throw UnitFailure(message: "\(Self.rankProperty): \(error)")
+            }
+            try Self.requireDescribedHosts(arguments, unit: rawValue)
+            let ranks = arguments.hostIDs.indices.map { rank.value(for: Self.element(arguments.host(at: $0))) }
+            // oVirt picks the lowest cost: the best-ranked host costs 0.
+            let best = Double(ranks.max() ?? 0)
+            return .scores(zip(arguments.hostIDs, ranks).map { ($0, best - Double($1)) })
+        case .capacity:
+            guard let vm = arguments.vm else {
+                throw UnitFailure(
+                    message:
+                        "capacity needs the VM's memory and CPU topology: send the VM as REST XML or set an inventory")
+            }
+            try Self.requireDescribedHosts(arguments, unit: rawValue)
+            let memory = Self.number(vm.element, "memory") ?? 0
+            let cpus = Self.cpuCount(vm.element)
+            return .hosts(
+                arguments.hostIDs.indices.compactMap { position in
+                    guard let host = arguments.host(at: position)?.element,
+                        let free = Self.number(host, "max_scheduling_memory"), free >= memory,
+                        Self.cpuCount(host) >= cpus
+                    else { return nil }
+                    return arguments.hostIDs[position]
+                })
+        }
+    }
+
+    /// With ids alone every host would look the same (all attributes missing): say so
+    /// instead of quietly rejecting or ranking them all alike.
+    private static func requireDescribedHosts(_ arguments: UnitArguments, unit: String) throws(UnitFailure) {
+        guard !arguments.hostIDs.isEmpty, arguments.hosts.allSatisfy({ $0 == nil }) else { return }
+        throw UnitFailure(
+            message: "\(unit) needs host data: the engine sent ids only; send host XML or set an inventory")
+    }
+
+    private static func element(_ entity: Entity?) -> EntityElement {
+        entity?.element ?? EntityElement(name: "host")
+    }
+
+    private static func number(_ element: EntityElement, _ name: String) -> Double? {
+        element.values(named: name).first.flatMap { Double($0) }
+    }
+
+    /// sockets x cores x threads, as oVirt counts a topology (a missing factor is 1).
+    private static func cpuCount(_ element: EntityElement) -> Double {
+        ["cpu/topology/sockets", "cpu/topology/cores", "cpu/topology/threads"].reduce(1.0) { count, path in
+            count * max(1, number(element, path) ?? 1)
+        }
+    }
+}
