@@ -14,6 +14,28 @@ public struct ProxyConfiguration: Sendable, Equatable {
     /// How many plugin calls may run at once (they share the GIL).
     public var pythonThreads = 8
     public var logLevel = "info"
+    /// Seconds a whole request may take, whatever its units' own deadlines.
+    public var requestTimeout = 60.0
+    /// Where hosts and VMs sent as bare ids are looked up.
+    public var inventory = InventoryMode.none
+    public var inventoryPath: String?
+    public var ovirtURL: String?
+    public var ovirtUser: String?
+    public var ovirtPasswordFile: String?
+    public var ovirtCAFile: String?
+    /// Seconds an entity fetched from the engine is reused.
+    public var inventoryTTL = 30.0
+    /// Seconds between checks of the plugin folder for edits; 0: only on SIGHUP.
+    public var reloadInterval = 2.0
+
+    public enum InventoryMode: String, Sendable, CaseIterable {
+        /// Plugins get the ids the engine sent.
+        case none
+        /// A folder of host and VM XML files.
+        case files
+        /// The engine's REST API.
+        case ovirt
+    }
 
     public init() {}
 
@@ -75,6 +97,38 @@ public struct ProxyConfiguration: Sendable, Equatable {
                         "log_level must be one of \(Self.logLevels.joined(separator: ", ")), got '\(entry.value)'")
                 }
                 logLevel = entry.value
+            case "request_timeout":
+                requestTimeout = try Self.seconds(entry, fail)
+            case "inventory":
+                guard let mode = InventoryMode(rawValue: entry.value) else {
+                    let modes = InventoryMode.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw fail("inventory must be one of \(modes), got '\(entry.value)'")
+                }
+                inventory = mode
+            case "inventory_path":
+                inventoryPath = Self.resolve(entry.value, against: folder)
+            case "ovirt_url":
+                guard entry.value.hasPrefix("http://") || entry.value.hasPrefix("https://") else {
+                    throw fail("ovirt_url must start with http:// or https://, got '\(entry.value)'")
+                }
+                ovirtURL = entry.value
+            case "ovirt_user":
+                ovirtUser = entry.value
+            case "ovirt_password_file":
+                ovirtPasswordFile = Self.resolve(entry.value, against: folder)
+            case "ovirt_ca_file":
+                ovirtCAFile = Self.resolve(entry.value, against: folder)
+            case "reload_interval":
+                guard let value = Double(entry.value), value >= 0, value.isFinite else {
+                    throw fail(
+                        "reload_interval must be a number of seconds (0 turns polling off), got '\(entry.value)'")
+                }
+                reloadInterval = value
+            case "inventory_ttl":
+                guard let value = Double(entry.value), value >= 0, value.isFinite else {
+                    throw fail("inventory_ttl must be a number of seconds (0 or more), got '\(entry.value)'")
+                }
+                inventoryTTL = value
             default:
                 throw fail("unknown key '\(entry.key)' (known: \(Self.knownKeys.joined(separator: ", ")))")
             }
@@ -83,7 +137,36 @@ public struct ProxyConfiguration: Sendable, Equatable {
 
     public static let knownKeys = [
         "host", "port", "ssl", "plugins_path", "plugins_conf_path", "plugin_timeout", "python_threads", "log_level",
+        "request_timeout", "inventory", "inventory_path", "ovirt_url", "ovirt_user", "ovirt_password_file",
+        "ovirt_ca_file", "inventory_ttl", "reload_interval",
     ]
+
+    private static func seconds(_ entry: KeyValueFile.Entry, _ fail: (String) -> Problem) throws(Problem) -> Double {
+        guard let value = Double(entry.value), value > 0, value.isFinite else {
+            throw fail("\(entry.key) must be a positive number of seconds, got '\(entry.value)'")
+        }
+        return value
+    }
+
+    /// Settings that only make sense together; checked once every source has been applied.
+    public func validate() throws(Problem) {
+        func fail(_ message: String) -> Problem { Problem(file: "configuration", line: 0, message: message) }
+        switch inventory {
+        case .none:
+            break
+        case .files:
+            guard inventoryPath != nil else {
+                throw fail("inventory = files needs inventory_path (a folder of XML files)")
+            }
+        case .ovirt:
+            let missing = [
+                ("ovirt_url", ovirtURL), ("ovirt_user", ovirtUser), ("ovirt_password_file", ovirtPasswordFile),
+            ].filter { $0.1 == nil }.map(\.0)
+            guard missing.isEmpty else {
+                throw fail("inventory = ovirt needs \(missing.joined(separator: ", "))")
+            }
+        }
+    }
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
     static func boolean(_ text: String) -> Bool? {
@@ -102,6 +185,7 @@ public struct ProxyConfiguration: Sendable, Equatable {
     public var pluginSettings: PluginSettings {
         PluginSettings(
             pluginsPath: pluginsPath, pluginsConfPath: pluginsConfPath,
-            pluginTimeout: .milliseconds(Int64((pluginTimeout * 1000).rounded())))
+            pluginTimeout: .milliseconds(Int64((pluginTimeout * 1000).rounded())),
+            requestTimeout: .milliseconds(Int64((requestTimeout * 1000).rounded())))
     }
 }

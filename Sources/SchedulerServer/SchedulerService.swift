@@ -1,3 +1,4 @@
+import Foundation
 import Scheduling
 import XMLRPC
 
@@ -41,7 +42,7 @@ public struct SchedulerService: Sendable {
         case .runFilters:
             let report = try await readable(arguments) {
                 try await scheduler.runFilters(
-                try arguments.strings(0, "filter names"), hosts: try arguments.strings(1, "hosts"),
+                    try arguments.strings(0, "filter names"), hosts: try arguments.strings(1, "hosts"),
                     vm: try arguments.string(2, "vm"), properties: try arguments.properties(3))
             }
             return envelope(report) { .array($0.map { .string($0) }) }
@@ -94,14 +95,20 @@ public struct SchedulerService: Sendable {
     }
 
     /// `{"filters": {NAME: [description, regex]}, "scores": {...}, "balance": {...}}`.
+    /// A plugin unit also carries its file's sha256 and load time, after the two fields
+    /// the engine reads, so a changed plugin shows in the answer.
     func discover() -> XMLRPCValue {
-        let units = scheduler.registry.allUnits
+        let registry = scheduler.registry
+        let files = Dictionary(registry.files.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         var discovery = XMLRPCStruct()
         for kind in UnitKind.allCases {
             var members = XMLRPCStruct()
-            for unit in units where unit.info.kind == kind {
-                members.append(
-                    unit.info.name, .array([.string(unit.info.description), .string(unit.info.propertiesRegex)]))
+            for unit in registry.allUnits where unit.info.kind == kind {
+                var fields: [XMLRPCValue] = [.string(unit.info.description), .string(unit.info.propertiesRegex)]
+                if let file = files[unit.info.file], let loadedAt = file.loadedAt {
+                    fields += [.string(file.sha256), .string(loadedAt.formatted(.iso8601))]
+                }
+                members.append(unit.info.name, .array(fields))
             }
             discovery.append(kind.discoveryKey, .struct(members))
         }

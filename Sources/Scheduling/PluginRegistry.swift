@@ -14,11 +14,14 @@ public struct PluginSettings: Sendable {
     public var outputLimit: Int
     /// Bounds on each host or VM document a request carries.
     public var entityLimits: EntityXMLLimits = .init()
+    /// The whole request's deadline: no unit runs past it, whatever its own timeout.
+    public var requestTimeout: Duration
 
     public init(
         pluginsPath: String = "python_plugins", pluginsConfPath: String = "etc/plugins",
-        pluginTimeout: Duration = .seconds(30), outputLimit: Int = 8 << 20
+        pluginTimeout: Duration = .seconds(30), requestTimeout: Duration = .seconds(60), outputLimit: Int = 8 << 20
     ) {
+        self.requestTimeout = requestTimeout
         self.pluginsPath = pluginsPath
         self.pluginsConfPath = pluginsConfPath
         self.pluginTimeout = pluginTimeout
@@ -53,17 +56,55 @@ public final class LoadedUnit: Sendable {
     }
 }
 
-/// Every unit loaded from the plugin folder, and every file that failed.
+/// One plugin file as the daemon serves it: the version loaded, and what went wrong
+/// with it (now or when it was last changed).
+public struct PluginFile: Sendable {
+    public var path: String
+    /// sha256 of the source being served; empty when no version could be read.
+    public var sha256: String
+    /// When the version being served was loaded; nil when none is.
+    public var loadedAt: Date?
+    public var errors: [PluginLoadError]
+    var units: [LoadedUnit]
+    /// Whether the module ran (with or without units): a version worth keeping.
+    var servable: Bool
+    var fingerprint: FileFingerprint
+}
+
+/// What tells a changed plugin file (or its NAME.conf) from an unchanged one without
+/// reading it: size and modification time of each.
+struct FileFingerprint: Equatable, Sendable {
+    var plugin: [Double]
+    var config: [Double]
+
+    init(plugin path: String, config configPath: String) {
+        plugin = Self.stat(path)
+        config = Self.stat(configPath)
+    }
+
+    private static func stat(_ path: String) -> [Double] {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return [] }
+        let size = (attributes[.size] as? NSNumber)?.doubleValue ?? -1
+        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
+        return [size, modified]
+    }
+}
+
+/// Every unit being served, and every file that failed.
 public struct PluginRegistry: Sendable {
     public private(set) var units: [UnitKind: [String: LoadedUnit]] = [:]
     public private(set) var loadErrors: [PluginLoadError] = []
-    /// The plugin files read, in the order they were loaded.
-    public private(set) var files: [String] = []
+    /// The plugin files, in the order they were loaded.
+    public private(set) var files: [PluginFile] = []
 
     public init() {}
 
     public func unit(_ kind: UnitKind, named name: String) -> LoadedUnit? {
         units[kind]?[name]
+    }
+
+    public func file(_ path: String) -> PluginFile? {
+        files.first { $0.path == path }
     }
 
     /// All units, by kind then name: the order `discover` lists them in.
@@ -89,8 +130,12 @@ public struct PluginRegistry: Sendable {
         loadErrors.append(error)
     }
 
-    mutating func noteFile(_ path: String) {
-        files.append(path)
+    mutating func add(_ file: PluginFile) {
+        files.append(file)
+        loadErrors += file.errors
+        for unit in file.units {
+            if let conflict = add(unit) { record(conflict) }
+        }
     }
 }
 
@@ -100,53 +145,97 @@ struct PluginLoader {
     let runtime: PluginRuntime
     let logger: Logger
 
-    func loadAll() -> PluginRegistry {
-        var registry = PluginRegistry()
-        // First, so that a plugin cannot take a built-in unit's name.
-        for unit in NativeUnit.allCases {
-            _ = registry.add(unit.loaded(timeout: settings.pluginTimeout))
-        }
+    /// The plugin files in the folder, with the fingerprint each has now.
+    func scan() -> Result<[(path: String, module: String, fingerprint: FileFingerprint)], PluginLoadError> {
         let folder = settings.pluginsPath
         if let reason = WritableByOthers.reason(folder) {
-            registry.record(PluginLoadError(file: folder, line: 0, message: "refusing to load plugins: \(reason)"))
-            return registry
+            return .failure(PluginLoadError(file: folder, line: 0, message: "refusing to load plugins: \(reason)"))
         }
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: folder)
         } catch {
-            registry.record(
+            return .failure(
                 PluginLoadError(
                     file: folder, line: 0, message: "cannot read the plugin folder: \(error.localizedDescription)"))
-            return registry
         }
-        for name in names.sorted() where name.hasSuffix(".py") && !name.hasPrefix(".") {
-            let path = (folder as NSString).appendingPathComponent(name)
-            registry.noteFile(path)
-            load(path: path, moduleName: String(name.dropLast(3)), into: &registry)
+        return .success(
+            names.sorted().filter { $0.hasSuffix(".py") && !$0.hasPrefix(".") }.map { name in
+                let module = String(name.dropLast(3))
+                let path = (folder as NSString).appendingPathComponent(name)
+                let config = (settings.pluginsConfPath as NSString).appendingPathComponent(module + ".conf")
+                return (path, module, FileFingerprint(plugin: path, config: config))
+            })
+    }
+
+    /// Loads the folder. Files unchanged since `previous` keep their loaded version (and
+    /// persistent plugins their state); a changed file that no longer loads keeps
+    /// serving its last good version, with the error reported beside it.
+    func loadAll(previous: PluginRegistry? = nil) -> PluginRegistry {
+        var registry = PluginRegistry()
+        // First, so that a plugin cannot take a built-in unit's name.
+        for unit in NativeUnit.allCases {
+            _ = registry.add(unit.loaded(timeout: settings.pluginTimeout))
+        }
+        let found: [(path: String, module: String, fingerprint: FileFingerprint)]
+        switch scan() {
+        case .failure(let error):
+            registry.record(error)
+            return registry
+        case .success(let files):
+            found = files
+        }
+        for (path, module, fingerprint) in found {
+            let earlier = previous?.file(path)
+            if let earlier, earlier.fingerprint == fingerprint {
+                registry.add(earlier)
+                continue
+            }
+            var file = load(path: path, moduleName: module, fingerprint: fingerprint)
+            if !file.servable, let earlier, earlier.servable {
+                let when = earlier.loadedAt.map { ISO8601DateFormatter().string(from: $0) } ?? "an earlier load"
+                logger.error(
+                    "plugin file changed and no longer loads; its last good version keeps serving",
+                    metadata: ["file": "\(path)", "since": "\(when)"])
+                file.units = earlier.units
+                file.sha256 = earlier.sha256
+                file.loadedAt = earlier.loadedAt
+                file.servable = true
+                file.errors = file.errors.map { error in
+                    var error = error
+                    error.message += " (still serving the version loaded at \(when))"
+                    return error
+                }
+            } else if earlier != nil {
+                logger.notice("plugin file reloaded", metadata: ["file": "\(path)", "units": "\(file.units.count)"])
+            }
+            registry.add(file)
         }
         return registry
     }
 
-    private func load(path: String, moduleName: String, into registry: inout PluginRegistry) {
-        let file = (path as NSString).lastPathComponent
+    private func load(path: String, moduleName: String, fingerprint: FileFingerprint) -> PluginFile {
+        var file = PluginFile(
+            path: path, sha256: "", loadedAt: nil, errors: [], units: [], servable: false, fingerprint: fingerprint)
+        let name = (path as NSString).lastPathComponent
         if let reason = WritableByOthers.reason(path) {
-            registry.record(PluginLoadError(file: path, line: 0, message: "refusing to load: \(reason)"))
-            return
+            file.errors.append(PluginLoadError(file: path, line: 0, message: "refusing to load: \(reason)"))
+            return file
         }
         let source: String
         do {
             source = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            registry.record(
+            file.errors.append(
                 PluginLoadError(file: path, line: 0, message: "cannot read the file: \(error.localizedDescription)"))
-            return
+            return file
         }
         let config = PluginFileConfig.load(
             module: moduleName, folder: settings.pluginsConfPath, defaultTimeout: settings.pluginTimeout)
-        for problem in config.problems { registry.record(problem) }
+        file.errors += config.problems
 
-        let loaded: Result<[ExtractedUnit], PluginLoadError> = PythonInterpreter.withGIL { gil in
+        let loaded: Result<(units: [ExtractedUnit], sha256: String), PluginLoadError> = PythonInterpreter.withGIL {
+            gil in
             do throws(PythonError) {
                 return .success(try extractUnits(source: source, moduleName: moduleName, path: path, gil))
             } catch {
@@ -162,32 +251,34 @@ struct PluginLoader {
         switch loaded {
         case .failure(let error):
             logger.error("plugin file did not load", metadata: ["error": "\(error)"])
-            registry.record(error)
-        case .success(let units):
-            if units.isEmpty {
-                logger.debug("plugin file defines no policy units", metadata: ["file": "\(file)"])
+            file.errors.append(error)
+        case .success(let extracted):
+            file.servable = true
+            file.sha256 = extracted.sha256
+            file.loadedAt = Date()
+            if extracted.units.isEmpty {
+                logger.debug("plugin file defines no policy units", metadata: ["file": "\(name)"])
             }
-            for unit in units {
+            for unit in extracted.units {
                 let regex = config.customProperties ?? unit.regex
                 let rules: PropertyRules
                 do {
                     rules = try PropertyRules(parsing: regex)
                 } catch {
-                    registry.record(
+                    file.errors.append(
                         PluginLoadError(file: path, line: 0, message: "\(unit.kind.rawValue) '\(unit.name)': \(error)"))
                     continue
                 }
                 let info = PolicyUnitInfo(
                     kind: unit.kind, name: unit.name, description: unit.description, propertiesRegex: regex,
                     file: path, persistent: unit.persistent)
-                let loadedUnit = LoadedUnit(
-                    info: info, implementation: .python(unit.target), rules: rules, defaults: config.defaultValues,
-                    timeout: config.timeout)
-                if let conflict = registry.add(loadedUnit) {
-                    registry.record(conflict)
-                }
+                file.units.append(
+                    LoadedUnit(
+                        info: info, implementation: .python(unit.target), rules: rules,
+                        defaults: config.defaultValues, timeout: config.timeout))
             }
         }
+        return file
     }
 
     private struct ExtractedUnit: Sendable {
@@ -200,7 +291,7 @@ struct PluginLoader {
     }
 
     private func extractUnits(source: String, moduleName: String, path: String, _ gil: borrowing GIL)
-        throws(PythonError) -> [ExtractedUnit]
+        throws(PythonError) -> (units: [ExtractedUnit], sha256: String)
     {
         let loaded = try runtime.loadPlugin.bind(gil).call(
             gil.string(source), gil.string(moduleName), gil.string(path), gil.int(settings.outputLimit))
@@ -219,7 +310,7 @@ struct PluginLoader {
                     regex: try entry.item(at: 3).stringValue(), persistent: try entry.item(at: 4).isTruthy(),
                     target: try entry.item(at: 5).shared()))
         }
-        return units
+        return (units, try loaded.item(at: 2).stringValue())
     }
 }
 

@@ -5,8 +5,7 @@ final class PluginRuntime: Sendable {
     let loadPlugin: PythonHandle
     let callUnit: PythonHandle
     let parsePrinted: PythonHandle
-    let entityClass: PythonHandle
-    let elementClass: PythonHandle
+    let entities: PythonEntityFactory
 
     init(_ gil: borrowing GIL) throws(PythonError) {
         let namespace = try gil.run(pluginRuntimeSource, filename: "<scheduler-proxy plugin runtime>")
@@ -19,8 +18,7 @@ final class PluginRuntime: Sendable {
         loadPlugin = try function("load_plugin")
         callUnit = try function("call_unit")
         parsePrinted = try function("parse_printed")
-        entityClass = try function("Entity")
-        elementClass = try function("Element")
+        entities = try PythonEntityFactory(runtimeNamespace: namespace, gil)
         _ = try function("install_streams").bind(gil).call()
     }
 }
@@ -45,14 +43,14 @@ extension PluginRuntime {
         outputLimit: Int, _ gil: borrowing GIL
     ) throws(UnitFailure) -> UnitOutput {
         do {
-            var entities = PythonEntities(entityClass: entityClass, elementClass: elementClass)
-            let hostList = try arguments.pythonHosts(&entities, gil)
+            let builder = entities.builder
+            let hostList = try arguments.pythonHosts(builder, gil)
             let propertyDict = gil.dict(properties.sorted { $0.key < $1.key })
             let callArguments: PyOwned
             if kind == .balance {
                 callArguments = try gil.tuple(count: 2) { $0 == 0 ? hostList.retained() : propertyDict.retained() }
             } else {
-                let vmObject = try arguments.pythonVM(&entities, gil)
+                let vmObject = try arguments.pythonVM(builder, gil)
                 callArguments = try gil.tuple(count: 3) { index in
                     switch index {
                     case 0: hostList.retained()

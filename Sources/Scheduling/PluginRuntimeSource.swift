@@ -6,6 +6,7 @@
 /// deadlines, result checking, aggregation — is in Swift.
 let pluginRuntimeSource = #"""
     import ast
+    import hashlib
     import inspect
     import sys
     import threading
@@ -86,54 +87,93 @@ let pluginRuntimeSource = #"""
             return getattr(self._fallback, name)
 
 
-    def _getter(owner, name):
+    # Hosts and VMs. An object's XML is turned into attributes the first time one is
+    # read (by `_expanded`, in Swift): a plugin that reads two attributes of a thousand
+    # hosts does not pay for the hundred others. `_xml` holds the XML until then.
+
+    def _lookup(owner, name):
+        if name == '_xml':
+            return None  # never set: an object a plugin made itself
+        if name.startswith('__') and name.endswith('__'):
+            raise AttributeError(name)
+        attributes = _expanded(owner)
+        if name in attributes:
+            return attributes[name]
         # The oVirt Python SDK's objects have get_NAME() for every attribute, None when unset;
         # plugins written against the SDK keep working on entities.
         if name.startswith('get_') and len(name) > 4:
-            value = owner.__dict__.get(name[4:])
+            value = attributes.get(name[4:])
             return lambda: value
-        raise AttributeError('%s has no attribute %r' % (_shown(owner), name))
+        raise AttributeError('%s has no attribute %r' % (
+            'entity %s' % str.__repr__(owner) if isinstance(owner, str) else 'element', name))
 
 
-    def _shown(owner):
-        if isinstance(owner, str):
-            return 'entity %s' % str.__repr__(owner)
-        return 'element'
+    class _ElementSlots:
+        __slots__ = ('__dict__', '_xml')
 
 
-    class Element:
+    class Element(_ElementSlots):
         """A part of a host's or VM's XML: its XML attributes and child elements as attributes."""
 
-        __getattr__ = _getter
+        __getattr__ = _lookup
+        __dict__ = property(lambda self: _expanded(self))
 
         def __repr__(self):
-            fields = ', '.join('%s=%r' % item for item in list(vars(self).items())[:8])
-            return 'Element(%s%s)' % (fields, ', ...' if len(vars(self)) > 8 else '')
+            fields = list(vars(self).items())
+            shown = ', '.join('%s=%r' % item for item in fields[:8])
+            return 'Element(%s%s)' % (shown, ', ...' if len(fields) > 8 else '')
 
         def __eq__(self, other):
             return isinstance(other, Element) and vars(self) == vars(other)
 
         __hash__ = None
 
+        def __reduce__(self):
+            return (_rebuild, (Element, None, dict(vars(self))))
 
-    class Entity(str):
-        """A host or VM: equal to, hashed and printed as its id, with its XML as attributes."""
 
-        __getattr__ = _getter
+    class _EntitySlots(str):
+        __slots__ = ('__dict__', '_xml')
 
-        def __repr__(self):
-            name = self.__dict__.get('name')
-            shown = str.__repr__(self)
-            return 'Entity(%s, name=%r)' % (shown, name) if name is not None else 'Entity(%s)' % shown
+
+    class Entity(_EntitySlots):
+        """A host or VM: equal to, hashed, printed and repr'd as its id, with its XML as attributes."""
+
+        __getattr__ = _lookup
+        __dict__ = property(lambda self: _expanded(self))
+
+        # repr stays str's: classic plugins print lists of the hosts they were given, and
+        # what they print is read back as a Python literal of ids.
+        __repr__ = str.__repr__
 
         def __reduce__(self):
-            return (_rebuild_entity, (str(self), dict(self.__dict__)))
+            return (_rebuild, (Entity, str(self), dict(vars(self))))
 
 
-    def _rebuild_entity(identifier, attributes):
-        entity = Entity(identifier)
-        entity.__dict__.update(attributes)
-        return entity
+    def _rebuild(kind, identifier, attributes):
+        made = kind() if identifier is None else kind(identifier)
+        made._xml = None
+        made.__dict__.update(attributes)
+        return made
+
+
+    def _publish():
+        # A real module, so that entities pickle and copy, and so that plugins can
+        # `from scheduler_proxy import Entity` for isinstance checks. One per interpreter:
+        # a second runtime (tests, benchmarks) uses the first one's classes.
+        existing = sys.modules.get('scheduler_proxy')
+        if existing is not None:
+            globals().update(Entity=existing.Entity, Element=existing.Element, _rebuild=existing._rebuild)
+            return
+        module = types.ModuleType('scheduler_proxy', 'The host and VM objects plugins are given.')
+        for name in ('Entity', 'Element', '_rebuild'):
+            value = globals()[name]
+            value.__module__ = 'scheduler_proxy'
+            setattr(module, name, value)
+        sys.modules['scheduler_proxy'] = module
+
+
+    _publish()
 
 
     def install_streams():
@@ -199,8 +239,10 @@ let pluginRuntimeSource = #"""
     def load_plugin(source, module_name, path, output_limit):
         """Compiles and runs a plugin file once; returns its units.
 
-        Each unit is (kind, name, description, properties_regex, persistent, Unit).
+        Each unit is (kind, name, description, properties_regex, persistent, Unit); the
+        answer is (units, what it wrote to stderr, sha256 of the source).
         """
+        digest = hashlib.sha256(source.encode('utf-8', 'surrogateescape')).hexdigest()
         code = compile(source, path, 'exec')
         out, err = _Sink(output_limit), _Sink(output_limit)
         _local.stdout, _local.stderr = out, err
@@ -227,7 +269,7 @@ let pluginRuntimeSource = #"""
                 continue
             units.append((kind, module_name, _description(function, module), _regex(module, module_name), persistent,
                           Unit(code, module_name, path, None, function_name, persistent, module)))
-        return units, err.text()
+        return units, err.text(), digest
 
 
     def call_unit(unit, arguments, output_limit):

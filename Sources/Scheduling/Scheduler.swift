@@ -9,6 +9,9 @@ public final class Scheduler: Sendable {
     private let runtime: PluginRuntime
     private let pool: PythonCallPool
     private let loaded: Mutex<PluginRegistry>
+    private let loader: PluginLoader
+    /// One reload at a time; requests never wait for it.
+    private let reloading = Mutex(())
     private let resolver: ArgumentResolver
     private let logger: Logger
 
@@ -22,7 +25,8 @@ public final class Scheduler: Sendable {
         try PythonInterpreter.start(.init(modulePaths: [settings.pluginsPath]))
         runtime = try PythonInterpreter.withGIL { gil throws(PythonError) in try PluginRuntime(gil) }
         pool = PythonCallPool(maxThreads: pythonThreads)
-        let registry = PluginLoader(settings: settings, runtime: runtime, logger: logger).loadAll()
+        loader = PluginLoader(settings: settings, runtime: runtime, logger: logger)
+        let registry = loader.loadAll()
         loaded = Mutex(registry)
         logger.info(
             "plugins loaded",
@@ -35,6 +39,35 @@ public final class Scheduler: Sendable {
     /// The units being served and the files that did not load.
     public var registry: PluginRegistry { loaded.withLock { $0 } }
 
+    /// Reads the plugin folder again: changed files are loaded anew (or keep their last
+    /// good version when they no longer load), unchanged ones keep theirs, removed ones go.
+    /// Requests in flight finish with the units they started with.
+    public func reload() {
+        reloading.withLock { _ in
+            let fresh = loader.loadAll(previous: registry)
+            loaded.withLock { $0 = fresh }
+        }
+    }
+
+    /// Reloads when a plugin file or its NAME.conf was added, changed or removed since the
+    /// last load; cheap enough (a folder listing and a few stat calls) to poll every second.
+    @discardableResult
+    public func reloadIfChanged() -> Bool {
+        let current = registry
+        guard case .success(let files) = loader.scan() else {
+            // An unreadable folder: reload once so that discover shows why.
+            if current.loadErrors.contains(where: { $0.file == settings.pluginsPath }) { return false }
+            reload()
+            return true
+        }
+        let unchanged =
+            files.count == current.files.count
+            && zip(files, current.files).allSatisfy { $0.path == $1.path && $0.fingerprint == $1.fingerprint }
+        if unchanged { return false }
+        reload()
+        return true
+    }
+
     // MARK: - Filters
 
     /// Runs the filters side by side; the result is the hosts that every filter
@@ -45,7 +78,7 @@ public final class Scheduler: Sendable {
         let request = try await prepare(hosts: hosts, vm: vm, result: [String]())
         let hostIDs = request.arguments.hostIDs
         var report = request.report
-        let outcomes = await runUnits(names.map { ($0, UnitKind.filter) }, request.arguments, properties, &report)
+        let outcomes = await runUnits(names.map { ($0, UnitKind.filter) }, request, properties, &report)
         var index = HostIndex(hostIDs)
         var accepted = [Bool](repeating: true, count: hostIDs.count)
         var succeeded = 0
@@ -78,7 +111,7 @@ public final class Scheduler: Sendable {
         let request = try await prepare(hosts: hosts, vm: vm, result: [HostCost]())
         var report = request.report
         let outcomes = await runUnits(
-            functions.map { ($0.name, UnitKind.score) }, request.arguments, properties, &report)
+            functions.map { ($0.name, UnitKind.score) }, request, properties, &report)
         var table = CostTable(hosts: request.arguments.hostIDs)
         for (function, outcome) in zip(functions, outcomes) {
             guard case .success(.scores(let scores)) = outcome else { continue }
@@ -96,7 +129,7 @@ public final class Scheduler: Sendable {
     ) async throws(RequestError) -> SchedulingReport<BalanceDecision> {
         let request = try await prepare(hosts: hosts, vm: nil, result: BalanceDecision.nothingToMove)
         var report = request.report
-        let outcome = await runUnits([(name, .balance)], request.arguments, properties, &report)[0]
+        let outcome = await runUnits([(name, .balance)], request, properties, &report)[0]
         if case .success(.balance(let decision?)) = outcome {
             report.result = decision
         }
@@ -108,36 +141,41 @@ public final class Scheduler: Sendable {
     private struct PreparedRequest<Result: Sendable> {
         var arguments: UnitArguments
         var report: SchedulingReport<Result>
+        var deadline: ContinuousClock.Instant
     }
 
     /// Reads the host and VM arguments (parsing XML, asking the inventory) without the GIL.
     private func prepare<Result: Sendable>(hosts: [String], vm: String?, result: Result) async throws(RequestError)
         -> PreparedRequest<Result>
     {
+        let deadline = ContinuousClock.now + settings.requestTimeout
         let resolved = try await resolver.resolve(hosts: hosts, vm: vm)
         var report = SchedulingReport(result: result)
         report.errors = resolved.errors
+        report.hosts = resolved.arguments.hostIDs
         report.unknownToInventory = resolved.unknownToInventory
         if !resolved.unknownToInventory.isEmpty {
             logger.debug(
                 "ids unknown to the inventory were passed as plain ids",
                 metadata: ["ids": "\(resolved.unknownToInventory.prefix(5))"])
         }
-        return PreparedRequest(arguments: resolved.arguments, report: report)
+        return PreparedRequest(arguments: resolved.arguments, report: report, deadline: deadline)
     }
 
     /// Runs the units side by side and records each one's outcome (and failure) in the report.
     private func runUnits<Result>(
-        _ requested: [(name: String, kind: UnitKind)], _ arguments: UnitArguments, _ properties: [String: String],
-        _ report: inout SchedulingReport<Result>
+        _ requested: [(name: String, kind: UnitKind)], _ request: PreparedRequest<Result>,
+        _ properties: [String: String], _ report: inout SchedulingReport<Result>
     ) async -> [Swift.Result<UnitOutput, UnitFailure>] {
         let registry = self.registry
+        let arguments = request.arguments
+        let deadline = request.deadline
         let units = requested.map { registry.unit($0.kind, named: $0.name) }
         let outcomes = await withTaskGroup(of: (Int, Swift.Result<UnitOutput, UnitFailure>).self) { group in
             for (position, unit) in units.enumerated() {
                 guard let unit else { continue }
                 group.addTask {
-                    (position, await self.call(unit, arguments, properties))
+                    (position, await self.call(unit, arguments, properties, deadline: deadline))
                 }
             }
             var outcomes = requested.map { entry -> Swift.Result<UnitOutput, UnitFailure> in
@@ -165,7 +203,8 @@ public final class Scheduler: Sendable {
     }
 
     private func call(
-        _ unit: LoadedUnit, _ arguments: UnitArguments, _ properties: [String: String]
+        _ unit: LoadedUnit, _ arguments: UnitArguments, _ properties: [String: String],
+        deadline: ContinuousClock.Instant
     ) async -> Swift.Result<UnitOutput, UnitFailure> {
         var merged = unit.defaults
         merged.merge(properties) { _, sent in sent }
@@ -179,7 +218,11 @@ public final class Scheduler: Sendable {
             case .native(let native):
                 return .success(try native.run(arguments, properties: merged))
             case .python(let target):
-                let output = try await pool.run(timeout: unit.timeout) { [runtime, merged] gil in
+                let remaining = deadline - ContinuousClock.now
+                guard remaining > .zero else {
+                    throw UnitFailure(message: "not run: the request's deadline (request_timeout) had passed")
+                }
+                let output = try await pool.run(timeout: min(unit.timeout, remaining)) { [runtime, merged] gil in
                     try runtime.call(
                         target, kind: kind, arguments: arguments, properties: merged, outputLimit: outputLimit, gil)
                 }

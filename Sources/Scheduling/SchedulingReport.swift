@@ -7,6 +7,8 @@ public struct SchedulingReport<Result: Sendable>: Sendable {
     /// Unit name and its messages, in the order the units were requested.
     public var pluginErrors: [(unit: String, messages: [String])] = []
     public var errors: [String] = []
+    /// The request's host ids, in order, with `<hosts>` documents expanded.
+    public var hosts: [String] = []
     /// Ids the inventory did not know: their units got plain ids instead of entities.
     public var unknownToInventory: [String] = []
     /// What each requested unit answered, in request order: for `run --explain`.

@@ -10,7 +10,7 @@ struct SchedulerProxyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scheduler-proxy",
         abstract: "Runs oVirt external scheduling plugins written in Python, in-process.",
-        subcommands: [Serve.self, Discover.self])
+        subcommands: [Serve.self, Discover.self, Run.self])
 }
 
 /// Flags shared by the subcommands that read the daemon's configuration.
@@ -83,16 +83,22 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = makeLogger(level: configuration.logLevel)
         let scheduler = try Scheduler(
-            settings: configuration.pluginSettings, pythonThreads: configuration.pythonThreads, logger: logger)
+            settings: configuration.pluginSettings, pythonThreads: configuration.pythonThreads,
+            inventory: try configuration.makeInventory(), logger: logger)
         for problem in scheduler.registry.loadErrors {
             logger.error("plugin not loaded: \(problem)")
         }
         let server = HTTPServer(
             host: configuration.host, port: configuration.port, service: SchedulerService(scheduler: scheduler),
             logger: logger)
+        let watcher = PluginWatcher(
+            scheduler: scheduler,
+            interval: configuration.reloadInterval > 0
+                ? .milliseconds(Int64((configuration.reloadInterval * 1000).rounded())) : nil,
+            logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: [server, watcher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("stopped")
     }
@@ -115,15 +121,24 @@ struct Discover: AsyncParsableCommand {
         let scheduler = try Scheduler(settings: configuration.pluginSettings, pythonThreads: 1, logger: logger)
         let registry = scheduler.registry
         if json {
+            struct File: Encodable {
+                var path: String
+                var sha256: String
+                var loadedAt: Date?
+            }
             struct Report: Encodable {
                 var plugins: String
                 var units: [PolicyUnitInfo]
+                var files: [File]
                 var errors: [PluginLoadError]
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
             let report = Report(
-                plugins: configuration.pluginsPath, units: registry.allUnits.map(\.info), errors: registry.loadErrors)
+                plugins: configuration.pluginsPath, units: registry.allUnits.map(\.info),
+                files: registry.files.map { File(path: $0.path, sha256: $0.sha256, loadedAt: $0.loadedAt) },
+                errors: registry.loadErrors)
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
             print(Self.text(registry, folder: configuration.pluginsPath), terminator: "")
@@ -141,7 +156,8 @@ struct Discover: AsyncParsableCommand {
             let info = unit.info
             let file = (info.file as NSString).lastPathComponent
             lines.append("")
-            lines.append("\(info.kind.rawValue) \(info.name)  (\(file)\(info.persistent ? ", persistent" : ""))")
+            let hash = registry.file(info.file).map { ", sha256 \($0.sha256.prefix(12))" } ?? ""
+            lines.append("\(info.kind.rawValue) \(info.name)  (\(file)\(hash)\(info.persistent ? ", persistent" : ""))")
             let description = info.description.isEmpty ? "(no description)" : info.description
             for line in description.split(separator: "\n", omittingEmptySubsequences: false) {
                 lines.append(line.isEmpty ? "" : "    \(line)")

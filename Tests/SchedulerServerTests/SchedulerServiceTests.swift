@@ -128,7 +128,7 @@ private func result(_ response: XMLRPCResponse) -> XMLRPCStruct? {
             Issue.record("listMethods failed")
             return
         }
-        #expect(names.count == 7)
+        #expect(names.count == 8)
         for case .string(let name) in names {
             guard case .success(.string(let help)) = try await call("system.methodHelp", [.string(name)]) else {
                 Issue.record("no help for \(name)")
@@ -194,5 +194,35 @@ private func result(_ response: XMLRPCResponse) -> XMLRPCStruct? {
             try configuration.apply(file: try write("prot = 1\n"))
         }
         #expect(unknown?.message.contains("unknown key 'prot'") == true)
+    }
+
+    @Test func inventorySettingsAreReadAndCheckedTogether() throws {
+        var configuration = ProxyConfiguration()
+        try configuration.apply(
+            file: try write(
+                "inventory = ovirt\novirt_url = https://engine/ovirt-engine/api\novirt_user = admin@internal\n"
+                    + "ovirt_password_file = secret\ninventory_ttl = 5\nrequest_timeout = 20\n"))
+        #expect(configuration.inventory == .ovirt)
+        #expect(configuration.ovirtPasswordFile?.hasSuffix("/secret") == true)
+        #expect(configuration.inventoryTTL == 5)
+        #expect(configuration.pluginSettings.requestTimeout == .seconds(20))
+        try configuration.validate()
+
+        var incomplete = ProxyConfiguration()
+        try incomplete.apply(file: try write("inventory = ovirt\novirt_url = http://127.0.0.1:1/api\n"))
+        #expect { try incomplete.validate() } throws: {
+            "\($0)".contains("inventory = ovirt needs ovirt_user, ovirt_password_file")
+        }
+        var files = ProxyConfiguration()
+        try files.apply(file: try write("inventory = files\n"))
+        #expect { try files.validate() } throws: { "\($0)".contains("needs inventory_path") }
+        let badMode = #expect(throws: ProxyConfiguration.Problem.self) {
+            try configuration.apply(file: try write("inventory = ldap\n"))
+        }
+        #expect(badMode?.message.contains("none, files, ovirt") == true)
+        let badURL = #expect(throws: ProxyConfiguration.Problem.self) {
+            try configuration.apply(file: try write("ovirt_url = engine.example\n"))
+        }
+        #expect(badURL?.message.contains("must start with http:// or https://") == true)
     }
 }

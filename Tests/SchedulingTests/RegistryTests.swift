@@ -37,7 +37,7 @@ import Testing
 
     @Test func helperModulesWithoutUnitsLoadWithoutErrors() {
         #expect(registry.loadErrors.isEmpty)
-        #expect(registry.files.contains { $0.hasSuffix("helper_only.py") })
+        #expect(registry.files.contains { $0.path.hasSuffix("helper_only.py") })
         #expect(!registry.allUnits.contains { $0.info.file.hasSuffix("helper_only.py") })
     }
 
@@ -154,7 +154,7 @@ import Testing
 
     @Test func aPluginFolderOthersCanWriteIsRefused() throws {
         let registry = try load(try folder(with: 0o777, fileMode: 0o644))
-        #expect(registry.allUnits.isEmpty)
+        #expect(registry.allUnits.allSatisfy { $0.info.file == "built-in" }, "only the built-in units are served")
         #expect(registry.loadErrors.first?.message.hasPrefix("refusing to load plugins") == true)
     }
 

@@ -21,7 +21,8 @@ import Testing
     }
 
     @Test func integerIdsAreNormalizedToStrings() async throws {
-        let report = try await scheduler.runFilters(["integer_ids"], hosts: ["10", "x", "12"], vm: "vm", properties: [:])
+        let report = try await scheduler.runFilters(
+            ["integer_ids"], hosts: ["10", "x", "12"], vm: "vm", properties: [:])
         #expect(report.result == ["10", "12"])
     }
 
@@ -133,7 +134,8 @@ import Testing
     }
 
     @Test func aScoreOfTheWrongTypeFailsTheFunction() async throws {
-        let report = try await scheduler.runCostFunctions([("returns_garbage", 1)], hosts: ["a"], vm: "vm", properties: [:])
+        let report = try await scheduler.runCostFunctions(
+            [("returns_garbage", 1)], hosts: ["a"], vm: "vm", properties: [:])
         #expect(report.result == [HostCost(host: "a", cost: 0)])
         #expect(report.pluginErrors.first?.messages.first?.contains("expected an int or a float") == true)
     }
@@ -161,7 +163,8 @@ import Testing
     }
 
     @Test func theClassicIdSpaceListPrintFormIsAccepted() async throws {
-        let report = try await scheduler.runLoadBalancing("print_pair_balance", hosts: ["a", "b", "c"], properties: [:])
+        let report = try await scheduler.runLoadBalancing(
+            "print_pair_balance", hosts: ["a", "b", "c"], properties: [:])
         #expect(report.result == BalanceDecision(vm: "vm-2", hosts: ["b", "c"]))
     }
 

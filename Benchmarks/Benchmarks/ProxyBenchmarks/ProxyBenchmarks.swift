@@ -1,5 +1,6 @@
 import Benchmark
 import EmbeddedPython
+import Foundation
 import Scheduling
 import XMLRPC
 
@@ -26,6 +27,19 @@ private func apacheRunFilters(hosts: [String]) -> [UInt8] {
         <param><value><struct/></value></param></params></methodCall>
         """
     return Array(body.utf8)
+}
+
+/// `count` copies of the shared oVirt REST sample host (../shared beside the repository),
+/// each a document of its own with its own id.
+private func hostDocuments(_ count: Int) -> [String] {
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("shared/fixtures/ovirt-rest/singlehost.xml").path
+    guard let sample = try? String(contentsOfFile: path, encoding: .utf8) else {
+        fatalError("missing \(path): the benchmarks expect ../shared beside the repository")
+    }
+    let host = String(sample[sample.range(of: "<host ")!.lowerBound..<sample.range(of: "</host>")!.upperBound])
+    return hostIDs(count).map { host.replacingOccurrences(of: "dae2bb4c-a94e-4142-9206-895eff333450", with: $0) }
 }
 
 let benchmarks: @Sendable () -> Void = {
@@ -81,6 +95,48 @@ let benchmarks: @Sendable () -> Void = {
                 try increment.bind(gil).call(gil.int(index)).int()
             }
             blackHole(value)
+        }
+        benchmark.stopMeasurement()
+    }
+
+    let documents = hostDocuments(1000)
+    Benchmark("Host XML to entities, 1,000 documents (libxml2, no GIL)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            for document in documents {
+                blackHole(try EntityXML.entities(in: document))
+            }
+        }
+    }
+
+    Benchmark(
+        "Entities to Python objects, 1,000 hosts (GIL held; attributes made on first read)",
+        configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(3))
+    ) { benchmark in
+        try PythonInterpreter.start()
+        let entities = try documents.flatMap { try EntityXML.entities(in: $0) }
+        let factory = try PythonInterpreter.withGIL { gil throws(PythonError) in try PythonEntityFactory(gil) }
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            let count = try PythonInterpreter.withGIL { gil throws(PythonError) in
+                try factory.list(entities, gil).count()
+            }
+            blackHole(count)
+        }
+        benchmark.stopMeasurement()
+    }
+
+    Benchmark(
+        "Entities to Python objects, 1,000 hosts, every attribute read (GIL held)",
+        configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(3))
+    ) { benchmark in
+        try PythonInterpreter.start()
+        let entities = try documents.flatMap { try EntityXML.entities(in: $0) }
+        let factory = try PythonInterpreter.withGIL { gil throws(PythonError) in try PythonEntityFactory(gil) }
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            try PythonInterpreter.withGIL { gil throws(PythonError) in
+                try factory.expandAll(factory.list(entities, gil), gil)
+            }
         }
         benchmark.stopMeasurement()
     }

@@ -154,42 +154,78 @@ private struct TreeBuilder {
                 line: Int(node.pointee.line), message: "elements nested more than \(limits.maxDepth) deep")
         }
         var element = EntityElement(name: name(node.pointee.name))
+        // Counted first so that each array is allocated once, at its final size.
+        var attributeCount = 0
         var attribute = node.pointee.properties
         while let current = attribute {
-            element.attributes.append(.init(name: name(current.pointee.name), value: text(of: current.pointee.children)))
+            attributeCount += 1
             attribute = current.pointee.next
         }
-        var text = ""
+        var childCount = 0
+        var sibling = node.pointee.children
+        while let current = sibling {
+            if current.pointee.type == XML_ELEMENT_NODE { childCount += 1 }
+            sibling = current.pointee.next
+        }
+        element.attributes.reserveCapacity(attributeCount)
+        element.children.reserveCapacity(childCount)
+        attribute = node.pointee.properties
+        while let current = attribute {
+            element.attributes.append(
+                .init(name: name(current.pointee.name), value: text(of: current.pointee.children)))
+            attribute = current.pointee.next
+        }
+        var text: String?
         var child = node.pointee.children
         while let current = child {
             switch current.pointee.type {
             case XML_ELEMENT_NODE:
                 element.children.append(try self.element(current, depth: depth + 1))
             case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
-                if let content = current.pointee.content { text += String(cString: content) }
+                if let content = current.pointee.content {
+                    // Nearly always one text node; several only around comments or entity references.
+                    text = text.map { $0 + Self.string(content) } ?? Self.string(content)
+                }
             default:
                 break
             }
             child = current.pointee.next
         }
-        element.text = trimmed(text)
+        if let text { element.text = Self.trimmed(text) }
         return element
     }
 
     /// An attribute's value: its text children (entity references are not expanded).
     private func text(of node: xmlNodePtr?) -> String {
+        guard let node, let content = node.pointee.content else { return "" }
+        if node.pointee.next == nil { return Self.string(content) }
         var value = ""
-        var current = node
+        var current: xmlNodePtr? = node
         while let node = current {
-            if let content = node.pointee.content { value += String(cString: content) }
+            if let content = node.pointee.content { value += Self.string(content) }
             current = node.pointee.next
         }
         return value
     }
 
-    private func trimmed(_ text: String) -> String {
-        guard let first = text.firstIndex(where: { !$0.isWhitespace }) else { return "" }
-        let last = text.lastIndex(where: { !$0.isWhitespace })!
-        return String(text[first...last])
+    private static func string(_ content: UnsafePointer<xmlChar>) -> String {
+        let length = Int(xmlStrlen(content))
+        return String(decoding: UnsafeBufferPointer(start: content, count: length), as: UTF8.self)
+    }
+
+    private static func trimmed(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard let base = bytes.baseAddress, let first = bytes.firstIndex(where: { !isSpace($0) }) else {
+                return ""
+            }
+            let last = bytes.lastIndex(where: { !isSpace($0) })!
+            if first == 0 && last == bytes.count - 1 { return String(decoding: bytes, as: UTF8.self) }
+            return String(decoding: UnsafeBufferPointer(start: base + first, count: last - first + 1), as: UTF8.self)
+        }
+    }
+
+    private static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
     }
 }

@@ -1,51 +1,132 @@
 import EmbeddedPython
 
-/// Builds the Python objects a plugin gets for hosts and VMs, with the GIL held.
+/// Makes the Python objects plugins get for hosts and VMs (`Entity`, `Element`).
 ///
 /// An entity is an `Entity` (a `str` subclass whose value is the id) carrying the
 /// XML's attributes and child elements as Python attributes; a child element with
 /// attributes or children is an `Element` (or an `Entity` when it has an id, like
 /// `host.cluster`), one with only text is a scalar, and repeated children are a list.
-struct PythonEntities: ~Copyable {
-    private let entityClass: PythonHandle
-    private let elementClass: PythonHandle
-    /// Attribute names as interned Python strings, made once per name per batch.
-    private var keys: [String: PythonHandle] = [:]
+///
+/// Objects are made with their XML attached and turned into attributes the first
+/// time one is read (`expand`): making them costs a string and a capsule each.
+public final class PythonEntityFactory: Sendable {
+    let entityClass: PythonHandle
+    let elementClass: PythonHandle
+    /// Interned once: set on every object made.
+    let xmlKey: PythonHandle
 
-    init(entityClass: PythonHandle, elementClass: PythonHandle) {
-        self.entityClass = entityClass
-        self.elementClass = elementClass
+    /// Takes the classes from the plugin runtime's namespace and gives it `_expanded`.
+    init(runtimeNamespace namespace: borrowing PyOwned, _ gil: borrowing GIL) throws(PythonError) {
+        func runtimeClass(_ name: String) throws(PythonError) -> PythonHandle {
+            guard let value = try namespace.item(forKey: name) else {
+                throw PythonError(message: "plugin runtime has no \(name)")
+            }
+            return value.shared()
+        }
+        entityClass = try runtimeClass("Entity")
+        elementClass = try runtimeClass("Element")
+        xmlKey = gil.internedString("_xml").shared()
+        let builder = PythonEntities(entityClass: entityClass, elementClass: elementClass, xmlKey: xmlKey)
+        try namespace.setItem(
+            "_expanded",
+            gil.nativeFunction(named: "_expanded") { (gil, arguments) throws(PythonError) in
+                try builder.expand(arguments.argument(0), gil)
+            })
     }
 
-    mutating func object(for entity: Entity, _ gil: borrowing GIL) throws(PythonError) -> PyOwned {
+    /// The plugin runtime's classes, for code that marshals entities outside a plugin call.
+    public convenience init(_ gil: borrowing GIL) throws(PythonError) {
+        let runtime = try PluginRuntime(gil)
+        self.init(runtime.entities)
+    }
+
+    private init(_ other: PythonEntityFactory) {
+        entityClass = other.entityClass
+        elementClass = other.elementClass
+        xmlKey = other.xmlKey
+    }
+
+    var builder: PythonEntities {
+        PythonEntities(entityClass: entityClass, elementClass: elementClass, xmlKey: xmlKey)
+    }
+
+    /// A Python list of the entities, as a plugin's `hosts` argument holds them.
+    public func list(_ entities: [Entity], _ gil: borrowing GIL) throws(PythonError) -> PyOwned {
+        let builder = self.builder
+        return try gil.list(count: entities.count) { (position) throws(PythonError) in
+            try builder.object(for: entities[position], gil)
+        }
+    }
+
+    /// Reads every attribute of every entity: what a plugin that looks at everything pays.
+    public func expandAll(_ list: borrowing PyOwned, _ gil: borrowing GIL) throws(PythonError) {
+        try list.forEachItem { (entity) throws(PythonError) in try builder.expandAll(entity, gil) }
+    }
+}
+
+/// An element's XML, held by the Python object it describes until first use.
+final class EntityNode: Sendable {
+    let element: EntityElement
+
+    init(_ element: EntityElement) {
+        self.element = element
+    }
+}
+
+/// Builds and expands entity objects with the GIL held.
+struct PythonEntities: Sendable {
+    let entityClass: PythonHandle
+    let elementClass: PythonHandle
+    let xmlKey: PythonHandle
+
+    func object(for entity: Entity, _ gil: borrowing GIL) throws(PythonError) -> PyOwned {
         let object = try entityClass.bind(gil).call(gil.string(entity.id))
-        try fill(object, from: entity.element, gil)
+        try object.setAttribute(named: xmlKey.bind(gil), gil.capsule(holding: EntityNode(entity.element)))
         return object
     }
 
-    private mutating func value(of element: EntityElement, _ gil: borrowing GIL) throws(PythonError) -> PyOwned {
-        if element.attributes.isEmpty && element.children.isEmpty {
-            return scalar(element.text, gil)
-        }
-        let object: PyOwned
-        if let id = element.attribute("id") {
-            object = try entityClass.bind(gil).call(gil.string(id))
-        } else {
-            object = try elementClass.bind(gil).call()
-        }
-        try fill(object, from: element, gil)
-        return object
-    }
-
-    private mutating func fill(_ object: borrowing PyOwned, from element: EntityElement, _ gil: borrowing GIL)
-        throws(PythonError)
+    /// The object's attribute dict, filled from its XML if that has not happened yet.
+    func expand(_ object: borrowing some PythonReference & ~Copyable, _ gil: borrowing GIL) throws(PythonError)
+        -> PyOwned
     {
         let attributes = try object.instanceDictionary()
+        let xml = try object.attribute(named: xmlKey.bind(gil))
+        guard let node = xml.capsuleObject(EntityNode.self) else { return attributes }
+        // Cleared first: whatever happens below, the XML is expanded once.
+        try object.setAttribute(named: xmlKey.bind(gil), gil.none())
+        try fill(attributes, from: node.element, gil)
+        return attributes
+    }
+
+    func expandAll(_ object: borrowing some PythonReference & ~Copyable, _ gil: borrowing GIL) throws(PythonError) {
+        let attributes = try expand(object, gil)
+        try attributes.forEachDictItem { (_, value) throws(PythonError) in
+            if value.isExactList {
+                try value.forEachItem { (item) throws(PythonError) in try expandAllIfLazy(item, gil) }
+            } else {
+                try expandAllIfLazy(value, gil)
+            }
+        }
+    }
+
+    private func expandAllIfLazy(_ value: borrowing some PythonReference & ~Copyable, _ gil: borrowing GIL)
+        throws(PythonError)
+    {
+        var isLazy = try value.isInstance(of: entityClass.bind(gil))
+        if !isLazy { isLazy = try value.isInstance(of: elementClass.bind(gil)) }
+        if isLazy {
+            try expandAll(value, gil)
+        }
+    }
+
+    private func fill(_ attributes: borrowing PyOwned, from element: EntityElement, _ gil: borrowing GIL)
+        throws(PythonError)
+    {
         for attribute in element.attributes {
             try attributes.setItem(key(attribute.name, gil), scalar(attribute.value, gil))
         }
-        if !element.text.isEmpty {
-            try attributes.setItem(key("text", gil), scalar(element.text, gil))
+        if !element.text.isEmpty, !(element.attributes.isEmpty && element.children.isEmpty) {
+            try attributes.setItem(gil.internedString("text"), scalar(element.text, gil))
         }
         for child in element.children {
             let name = key(child.name, gil)
@@ -63,15 +144,34 @@ struct PythonEntities: ~Copyable {
         }
     }
 
-    private mutating func key(_ xmlName: String, _ gil: borrowing GIL) -> PyBorrowed {
-        if let known = keys[xmlName] { return known.bind(gil) }
-        let made = gil.internedString(Self.pythonName(xmlName)).shared()
-        keys[xmlName] = made
-        return made.bind(gil)
+    /// A scalar for a text-only element; otherwise an object whose XML waits for first use.
+    private func value(of element: EntityElement, _ gil: borrowing GIL) throws(PythonError) -> PyOwned {
+        if element.attributes.isEmpty && element.children.isEmpty {
+            return scalar(element.text, gil)
+        }
+        let object: PyOwned
+        if let id = element.attribute("id") {
+            object = try entityClass.bind(gil).call(gil.string(id))
+        } else {
+            object = try elementClass.bind(gil).call()
+        }
+        try object.setAttribute(named: xmlKey.bind(gil), gil.capsule(holding: EntityNode(element)))
+        return object
+    }
+
+    private func key(_ xmlName: String, _ gil: borrowing GIL) -> PyOwned {
+        gil.internedString(Self.pythonName(xmlName))
     }
 
     /// An XML name as a Python identifier: the local name, other characters as `_`.
     static func pythonName(_ xmlName: String) -> String {
+        if xmlName.utf8.allSatisfy({
+            $0 == UInt8(ascii: "_") || ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A)
+        }),
+            let first = xmlName.utf8.first, !(first >= 0x30 && first <= 0x39)
+        {
+            return xmlName
+        }
         let local = xmlName.split(separator: ":").last.map(String.init) ?? xmlName
         var name = String(
             String.UnicodeScalarView(

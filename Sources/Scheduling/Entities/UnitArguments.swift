@@ -22,7 +22,7 @@ public struct UnitArguments: Sendable {
     }
 
     /// The plugin's `hosts` argument: entities where known, id strings otherwise.
-    func pythonHosts(_ entities: inout PythonEntities, _ gil: borrowing GIL) throws(PythonError) -> PyOwned {
+    func pythonHosts(_ entities: PythonEntities, _ gil: borrowing GIL) throws(PythonError) -> PyOwned {
         if hosts.isEmpty { return gil.list(hostIDs) }
         return try gil.list(count: hostIDs.count) { (position) throws(PythonError) in
             if let entity = hosts[position] { return try entities.object(for: entity, gil) }
@@ -30,7 +30,7 @@ public struct UnitArguments: Sendable {
         }
     }
 
-    func pythonVM(_ entities: inout PythonEntities, _ gil: borrowing GIL) throws(PythonError) -> PyOwned {
+    func pythonVM(_ entities: PythonEntities, _ gil: borrowing GIL) throws(PythonError) -> PyOwned {
         if let vm { return try entities.object(for: vm, gil) }
         return gil.string(vmID)
     }

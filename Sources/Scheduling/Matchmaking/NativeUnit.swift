@@ -52,7 +52,8 @@ enum NativeUnit: String, CaseIterable, Sendable {
             try Self.requireDescribedHosts(arguments, unit: rawValue)
             return .hosts(
                 arguments.hostIDs.indices.compactMap { position in
-                    requirement.isSatisfied(by: Self.element(arguments.host(at: position))) ? arguments.hostIDs[position] : nil
+                    requirement.isSatisfied(by: Self.element(arguments.host(at: position)))
+                        ? arguments.hostIDs[position] : nil
                 })
         case .rank:
             let rank: Rank
@@ -99,7 +100,7 @@ enum NativeUnit: String, CaseIterable, Sendable {
     }
 
     private static func number(_ element: EntityElement, _ name: String) -> Double? {
-        element.values(named: name).first.flatMap { Double($0) }
+        element.values(named: name).first.flatMap(numericValue(of:))
     }
 
     /// sockets x cores x threads, as oVirt counts a topology (a missing factor is 1).

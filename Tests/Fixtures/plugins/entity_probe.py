@@ -27,7 +27,12 @@ class entity_shape:
             if actual != wanted or type(actual) is not type(wanted):
                 problems.append('%s: got %r (%s), expected %r' % (label, actual, type(actual).__name__, wanted))
 
+        import copy
+        import pickle
         for host in hosts:
+            # First, before any attribute is read: the XML becomes attributes on first use,
+            # and vars() must see them all the same.
+            expect('vars before any read', sorted(vars(host))[:3], ['actions', 'address', 'certificate'])
             expect('is str', isinstance(host, str), True)
             expect('value', str(host), 'dae2bb4c-a94e-4142-9206-895eff333450')
             expect('name', host.name, 'dev-164')
@@ -49,6 +54,11 @@ class entity_shape:
             expect('full_version', host.version.full_version, 'vdsm-4.10.3-0.201.gitdd7d927.el6')
             expect('serial', host.hardware_information.serial_number, '5FFJ35J')
             expect('empty element', host.power_management.options, '')
+            expect('dir', 'max_scheduling_memory' in dir(host), True)
+            twin = pickle.loads(pickle.dumps(host))
+            expect('pickled', (twin, twin.cpu.topology.cores, type(twin).__name__), (host, 4, 'Entity'))
+            expect('deep copy', copy.deepcopy(host.cpu), host.cpu)
+            expect('element equality', host.cpu == host.cpu.topology, False)
             try:
                 host.no_such_thing
                 problems.append('a missing attribute did not raise AttributeError')
@@ -62,3 +72,10 @@ class entity_shape:
         if problems:
             sys.stderr.write('; '.join(problems))
         return [host for host in hosts if host.status.state == 'up']
+
+
+class entity_vm_memory:
+    """Scores every host with the VM's memory in GiB: shows the VM arrived as an entity."""
+
+    def do_score(self, hosts, vm, properties):
+        return [(host, vm.memory // (1 << 30)) for host in hosts]
