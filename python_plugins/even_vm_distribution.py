@@ -1,11 +1,10 @@
 """Sample cost function in the classic style: a class whose do_score prints its result.
 
-Needs the oVirt REST API settings described in ovirt_api.py (properties
-ovirt_url, ovirt_user, ovirt_password_file, or the OVIRT_* environment).
+It reads each host's running VM count from the host entity the daemon passes
+in (summary.active), so it makes no REST call: the engine sends host XML, or
+scheduler.conf sets `inventory = files` or `inventory = ovirt`.
 """
 import sys
-
-import ovirt_api
 
 
 class even_vm_distribution(object):
@@ -16,15 +15,24 @@ class even_vm_distribution(object):
     def do_score(self, hosts, vm, args):
         """Scores each host by the number of VMs running on it (fewer is better).
 
-        A host the engine's REST API does not return scores one more than the
+        A host whose running VM count is unknown (no summary/active in its
+        XML, or an id the inventory does not know) scores one more than the
         busiest host, so it is never preferred.
         """
-        try:
-            found = ovirt_api.connect(args).hosts(hosts)
-        except ovirt_api.ApiError as error:
-            print('even_vm_distribution: %s' % error, file=sys.stderr)
+        if hosts and all(type(host) is str for host in hosts):
+            print('even_vm_distribution: got host ids without details; needs the engine to send host XML, '
+                  'or inventory = files|ovirt in scheduler.conf', file=sys.stderr)
             return
-        counts = dict((host.id, host.active_vms) for host in found)
-        worst = max(counts.values()) + 1 if counts else 1
+        counts = [(host, running_vms(host)) for host in hosts]
+        known = [count for _, count in counts if count is not None]
+        # A left-out host would score 0, the best: score the unknown ones worst instead.
+        unknown = max(known) + 1 if known else 1
         # Classic plugins print their result: a list of (host id, score) pairs.
-        print([(host_id, counts.get(host_id, worst)) for host_id in hosts])
+        print([(host, unknown if count is None else count) for host, count in counts])
+
+
+def running_vms(host):
+    """summary.active of a host entity; None for a bare id or a host without it."""
+    active = getattr(getattr(host, 'summary', None), 'active', None)
+    # bool is an int too, and <active>true</active> is no count.
+    return active if type(active) is int else None

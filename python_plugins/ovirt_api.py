@@ -20,8 +20,8 @@ checked against the system's trusted CAs.
     api = ovirt_api.connect(args)
     for host in api.hosts(host_ids):      # one request for a batch of ids
         print(host.id, host.name, host.active_vms)
-    for vm in api.vms_on(host):           # the VMs running on that host
-        print(vm.id, vm.name, vm.memory)
+    for vm in api.vms_on(host):           # the VMs running on that host (a Host,
+        print(vm.id, vm.name, vm.memory)  # a host entity or a host name)
 
 Every failure (missing settings, unreachable engine, HTTP error, unreadable
 answer) raises ApiError with a message meant for the admin.
@@ -126,9 +126,11 @@ class Connection(object):
         return [found[host_id] for host_id in ids if host_id in found]
 
     def vms_on(self, host):
-        """The VMs running on a host (a Host, or a host name)."""
-        name = host.name if isinstance(host, Host) else str(host)
-        return parse_vms(self._get('vms', 'host=%s' % name))
+        """The VMs running on a host: a Host, a host entity the daemon passed in, or a host name."""
+        # An entity is a str whose value is the host's id, but the engine searches VMs by
+        # host name: use its name when it has one.
+        name = getattr(host, 'name', None)
+        return parse_vms(self._get('vms', 'host=%s' % (host if name is None else name)))
 
     def _get(self, collection, search):
         url = '%s/%s?search=%s' % (self.url, collection, urllib.parse.quote(search, safe=''))

@@ -1,4 +1,4 @@
-"""Shared fixtures: the sample plugins on sys.path, a fake oVirt REST API, settings."""
+"""Shared fixtures: the sample plugins on sys.path, the daemon serving them, a fake oVirt REST API, settings."""
 import os
 import socket
 import sys
@@ -12,6 +12,19 @@ sys.path.insert(0, str(PLUGINS))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fake_ovirt import PASSWORD, USER, FakeOvirt  # noqa: E402  (needs the path above)
+from running_daemon import RunningDaemon  # noqa: E402
+
+
+@pytest.fixture(scope='module')
+def proxy(tmp_path_factory):
+    """One daemon per test module serving python_plugins/, without inventory: hosts arrive as
+    the request gives them (XML or bare ids). Its conf folder is empty, so the samples run
+    with their own defaults whatever etc/plugins holds."""
+    folder = tmp_path_factory.mktemp('proxy')
+    (folder / 'conf').mkdir()
+    running = RunningDaemon('--plugins', str(PLUGINS), '--plugins-conf', str(folder / 'conf'), log_folder=folder)
+    yield running
+    running.stop()
 
 
 @pytest.fixture(autouse=True)

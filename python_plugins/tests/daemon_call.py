@@ -1,5 +1,4 @@
-"""Calls a unit as the daemon does and reads its result the way the daemon reads it."""
-import ast
+"""Calls a unit directly, without the daemon, keeping what it returns, prints and writes to stderr."""
 import collections
 
 Outcome = collections.namedtuple('Outcome', 'result stdout stderr')
@@ -11,21 +10,3 @@ def call(capsys, method, *arguments):
     result = method(*arguments)
     captured = capsys.readouterr()
     return Outcome(result, captured.out, captured.err)
-
-
-def printed(text):
-    """A classic plugin's printed result: None when nothing was printed."""
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        lines = [line for line in text.splitlines() if line.strip()]
-        return ast.literal_eval(lines[-1])
-
-
-def result_of(outcome):
-    """The call's result: its return value, or else what it printed. Fails on stderr output."""
-    assert outcome.stderr == '', 'the call wrote to stderr, so the daemon would report it failed: %r' % outcome.stderr
-    return outcome.result if outcome.result is not None else printed(outcome.stdout)

@@ -1,23 +1,22 @@
 """A fake oVirt engine REST API for the sample plugins' tests.
 
 Serves hosts and VMs made from the real REST samples in
-../shared/fixtures/ovirt-rest/ (next to the repository), with the VM counts a
-test sets. Like the engine it insists on basic auth and on a search query;
+../shared/fixtures/ovirt-rest/ (next to the repository, see cluster_xml), with
+the VM counts and host details a test sets. Like the engine it insists on basic auth and on a search query;
 unlike it, it refuses any search but the two forms ovirt_api sends, so a test
 fails when the query is wrong.
 """
 import base64
-import copy
 import http.server
 import re
 import ssl
 import threading
 import urllib.parse
 import xml.etree.ElementTree as ElementTree
-from pathlib import Path
 
-# python_plugins/tests/fake_ovirt.py -> parents[2] is the repository, parents[3] holds shared/.
-FIXTURES = Path(__file__).resolve().parents[3] / 'shared' / 'fixtures' / 'ovirt-rest'
+import cluster_xml
+from cluster_xml import FIXTURES  # noqa: F401  (test_ovirt_api reads the samples through here)
+
 BASE = '/ovirt-engine/api'
 USER = 'admin@internal'
 PASSWORD = 'top:secret'  # a colon: only the first one separates user and password
@@ -26,38 +25,28 @@ HOSTS_SEARCH = re.compile(r'id=(\S+)(?: or id=(\S+))*')
 VMS_SEARCH = re.compile(r'host=(\S+)')
 
 
-def _fixture(name):
-    path = FIXTURES / name
-    assert path.is_file(), 'missing REST fixture %s (expected at ../shared/fixtures/ovirt-rest)' % path
-    return ElementTree.parse(str(path)).getroot()
-
-
-def _rename(element, old_id, new_id):
-    """Replaces an id everywhere it appears in attributes (id, href)."""
-    for node in element.iter():
-        for key, value in node.attrib.items():
-            if old_id in value:
-                node.set(key, value.replace(old_id, new_id))
-
-
 class FakeOvirt(object):
     def __init__(self, tls=None):
-        self.hosts = []  # dicts: id, name, active, vms [(id, name, memory)]
+        self.hosts = []  # dicts: id, name, active, vms [(id, name, memory)], details for cluster_xml.host
         self.requests = []  # (collection, raw query string, decoded search)
-        self._host_template = _fixture('singlehost.xml').find('host')
-        self._vm_template = _fixture('singlevm.xml')
-        assert self._host_template is not None and self._vm_template.tag == 'vm'
         self._tls = tls
         self._server = None
         self._thread = None
 
     # -- the cluster a test describes -------------------------------------
 
-    def add_host(self, host_id, active=None, name=None, vms=()):
-        """A host; `active` defaults to the number of VMs given (id, name, memory)."""
+    def add_host(self, host_id, active=None, name=None, vms=(), **details):
+        """A host; `active` defaults to the number of VMs given (id, name, memory).
+
+        `details` are cluster_xml.host's: free_memory, os_type, state, without.
+        """
         vms = [tuple(vm) for vm in vms]
         self.hosts.append({'id': host_id, 'name': name or 'host-' + host_id,
-                           'active': len(vms) if active is None else active, 'vms': vms})
+                           'active': len(vms) if active is None else active, 'vms': vms, 'details': details})
+
+    def hosts_document(self):
+        """Every host as one <hosts> document: what the engine sends the daemon for these hosts."""
+        return cluster_xml.document([self.host_xml(host) for host in self.hosts])
 
     def searches(self, collection=None):
         return [search for kind, _, search in self.requests if collection in (None, kind)]
@@ -65,24 +54,11 @@ class FakeOvirt(object):
     # -- XML made from the fixtures -----------------------------------------
 
     def host_xml(self, host):
-        element = copy.deepcopy(self._host_template)
-        _rename(element, element.get('id'), host['id'])
-        element.find('name').text = host['name']
-        element.find('address').text = host['name'] + '.example.com'
-        element.find('summary/active').text = str(host['active'])
-        element.find('summary/total').text = str(max(host['active'], len(host['vms'])))
-        return element
+        return cluster_xml.host(host['id'], name=host['name'], active=host['active'], **host['details'])
 
     def vm_xml(self, host, vm):
         vm_id, name, memory = vm
-        element = copy.deepcopy(self._vm_template)
-        _rename(element, element.get('id'), vm_id)
-        element.find('name').text = name
-        element.find('memory').text = str(memory)
-        element.find('status/state').text = 'up'
-        # A running VM refers to its host: a <host> inside each <vm>.
-        ElementTree.SubElement(element, 'host', href='%s/hosts/%s' % (BASE, host['id']), id=host['id'])
-        return element
+        return cluster_xml.vm(vm_id, name=name, memory=memory, state='up', host_id=host['id'])
 
     def answer(self, collection, search):
         """(status, body) for GET BASE/collection?search=..."""

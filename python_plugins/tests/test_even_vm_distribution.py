@@ -1,37 +1,54 @@
-"""even_vm_distribution: a classic print-style score, the number of running VMs."""
+"""even_vm_distribution: a classic print-style score, each host entity's running VM count."""
+import cluster_xml
 import even_vm_distribution
-from daemon_call import call, result_of
+from cluster_xml import SAMPLE_HOST_ID, sample_text
+from daemon_call import call
+
+# 50 copies of the sample host: h00..h24 run 0..4 VMs in turn, h25..h49 10..14, so hosts tie.
+ACTIVE = [number % 5 + 10 * (number // 25) for number in range(50)]
+IDS = ['h%02d' % number for number in range(50)]
+CLUSTER = cluster_xml.document([cluster_xml.host(host, active=active) for host, active in zip(IDS, ACTIVE)])
 
 
-def run(hosts, args, capsys):
-    return call(capsys, even_vm_distribution.even_vm_distribution().do_score, hosts, 'vm-1', args)
+def run(proxy, hosts, weight=1, vm=None):
+    return proxy.client().runCostFunctions([['even_vm_distribution', weight]], hosts,
+                                           vm or sample_text('singlevm.xml'), {})
 
 
-def test_scores_each_host_by_its_running_vms(ovirt, settings, capsys):
-    for host_id, active in [('h1', 12), ('h2', 3), ('h3', 0), ('h4', 7)]:
-        ovirt.add_host(host_id, active=active)
-    outcome = run(['h1', 'h2', 'h3', 'h4'], settings, capsys)
-    assert outcome.result is None, 'a classic plugin prints its result'
-    scores = result_of(outcome)
-    assert scores == [('h1', 12), ('h2', 3), ('h3', 0), ('h4', 7)]
-    # Lower is better: the engine would pick the emptiest host.
-    assert min(scores, key=lambda pair: pair[1])[0] == 'h3'
-    assert ovirt.searches() == ['id=h1 or id=h2 or id=h3 or id=h4']
+def test_the_sample_host_with_no_running_vm_costs_nothing(proxy):
+    assert run(proxy, [sample_text('singlehost.xml')]) == {'result_code': 0, 'result': [[SAMPLE_HOST_ID, 0]]}
 
 
-def test_a_host_the_engine_does_not_know_scores_worse_than_the_busiest(ovirt, settings, capsys):
-    ovirt.add_host('h1', active=5)
-    ovirt.add_host('h2', active=1)
-    assert result_of(run(['h1', 'missing', 'h2'], settings, capsys)) == [('h1', 5), ('missing', 6), ('h2', 1)]
+def test_each_host_costs_its_running_vms_times_the_weight(proxy):
+    answer = run(proxy, [CLUSTER], weight=3)
+    assert answer['result_code'] == 0
+    assert answer['result'] == [[host, 3 * active] for host, active in zip(IDS, ACTIVE)]
+    assert answer['result'][:6] == [['h00', 0], ['h01', 3], ['h02', 6], ['h03', 9], ['h04', 12], ['h05', 0]]
+    assert answer['result'][-1] == ['h49', 3 * 14]
 
 
-def test_an_unreachable_engine_is_reported_on_stderr(settings, dead_url, capsys):
-    outcome = run(['h1'], dict(settings, ovirt_url=dead_url), capsys)
-    assert outcome.stdout == ''
-    assert outcome.stderr.startswith('even_vm_distribution: cannot reach the oVirt API')
+def test_equally_busy_hosts_tie_and_every_empty_host_is_among_the_cheapest(proxy):
+    totals = dict(run(proxy, [CLUSTER])['result'])
+    cheapest = min(totals.values())
+    assert sorted(host for host, total in totals.items() if total == cheapest) == ['h00', 'h05', 'h10', 'h15', 'h20']
 
 
-def test_missing_settings_are_reported_on_stderr(capsys):
-    outcome = run(['h1'], {}, capsys)
-    assert outcome.stdout == ''
-    assert 'settings missing' in outcome.stderr and 'ovirt_url' in outcome.stderr
+def test_a_host_whose_vm_count_is_unknown_costs_more_than_the_busiest(proxy):
+    hosts = cluster_xml.document([cluster_xml.host('h1', active=5), cluster_xml.host('h2', without=['summary']),
+                                  cluster_xml.host('h3', active=1)])
+    answer = run(proxy, [hosts, 'h4'])
+    assert answer == {'result_code': 0, 'result': [['h1', 5], ['h2', 6], ['h3', 1], ['h4', 6]]}
+
+
+def test_bare_host_ids_fail_the_score_with_a_message_saying_what_is_needed(proxy):
+    answer = run(proxy, ['h1', 'h2'], vm='vm-1')
+    message, = answer['plugin_errors']['even_vm_distribution']
+    assert message.startswith('even_vm_distribution: got host ids without details; '
+                              'needs the engine to send host XML, or inventory = files|ovirt in scheduler.conf')
+    # A failed score counts for nothing: every host's total is 0.
+    assert answer['result'] == [['h1', 0], ['h2', 0]] and answer['result_code'] != 0
+
+
+def test_no_host_is_an_empty_answer_not_a_failure(capsys):
+    outcome = call(capsys, even_vm_distribution.even_vm_distribution().do_score, [], 'vm-1', {})
+    assert outcome == (None, '[]\n', '')

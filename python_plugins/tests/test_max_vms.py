@@ -1,68 +1,75 @@
-"""max_vms: a classic print-style filter on the number of running VMs."""
+"""max_vms: a classic print-style filter on each host entity's running VM count."""
 import re
 
+import cluster_xml
 import max_vms
-from daemon_call import call, printed, result_of
+from cluster_xml import SAMPLE_HOST_ID, sample_text
+from daemon_call import call
+
+# 50 copies of the sample host running 0..49 VMs, shuffled (h00 0, h01 17, h02 34, h03 1, ...).
+ACTIVE = [(number * 17) % 50 for number in range(50)]
+CLUSTER = cluster_xml.document([cluster_xml.host('h%02d' % number, active=active)
+                                for number, active in enumerate(ACTIVE)])
+IDS = ['h%02d' % number for number in range(50)]
 
 
-def run(hosts, args, capsys):
-    # The daemon makes a new instance for every call.
-    return call(capsys, max_vms.max_vms().do_filter, hosts, 'vm-1', args)
+def run(proxy, hosts, properties=None, vm=None):
+    return proxy.client().runFilters(['max_vms'], hosts, vm or sample_text('singlevm.xml'), properties or {})
 
 
-def test_keeps_the_hosts_below_the_maximum_in_the_order_given(ovirt, settings, capsys):
-    for host_id, active in [('h1', 0), ('h2', 4), ('h3', 5), ('h4', 9), ('h5', 2)]:
-        ovirt.add_host(host_id, active=active)
-    outcome = run(['h5', 'h4', 'h3', 'h2', 'h1'], dict(settings, maximum_vm_count='5'), capsys)
-    assert outcome.result is None, 'a classic plugin prints its result'
-    assert result_of(outcome) == ['h5', 'h2', 'h1']
+def test_the_sample_host_with_no_running_vm_is_accepted(proxy):
+    assert run(proxy, [sample_text('singlehost.xml')]) == {'result_code': 0, 'result': [SAMPLE_HOST_ID]}
 
 
-def test_asks_the_engine_once_for_all_the_hosts(ovirt, settings, capsys):
-    for host_id in ['h1', 'h2', 'h3']:
-        ovirt.add_host(host_id, active=1)
-    assert result_of(run(['h1', 'h2', 'h3'], settings, capsys)) == ['h1', 'h2', 'h3']
-    assert ovirt.searches() == ['id=h1 or id=h2 or id=h3']
+def test_keeps_the_hosts_below_the_maximum_in_the_order_given(proxy):
+    answer = run(proxy, [CLUSTER], {'maximum_vm_count': '10'})
+    assert answer['result_code'] == 0
+    assert answer['result'] == [host for host, active in zip(IDS, ACTIVE) if active < 10]
+    assert answer['result'][:4] == ['h00', 'h03', 'h06', 'h09'], 'ids in cluster order (17n mod 50 < 10)'
 
 
-def test_without_the_property_the_maximum_is_100(ovirt, settings, capsys):
-    ovirt.add_host('h1', active=99)
-    ovirt.add_host('h2', active=100)
-    ovirt.add_host('h3', active=250)
-    assert result_of(run(['h1', 'h2', 'h3'], settings, capsys)) == ['h1']
+def test_without_the_property_the_maximum_is_100(proxy):
+    hosts = [cluster_xml.text(cluster_xml.host(host, active=active))
+             for host, active in [('h1', 99), ('h2', 100), ('h3', 250), ('h4', 0)]]
+    assert run(proxy, hosts)['result'] == ['h1', 'h4']
+    assert run(proxy, [CLUSTER])['result'] == IDS
 
 
-def test_a_maximum_of_zero_accepts_no_host(ovirt, settings, capsys):
-    ovirt.add_host('h1', active=0)
-    outcome = run(['h1'], dict(settings, maximum_vm_count='0'), capsys)
-    assert outcome.stdout.strip() == '[]'
-    assert result_of(outcome) == []
+def test_a_maximum_of_zero_accepts_no_host_and_that_is_not_an_error(proxy):
+    assert run(proxy, [CLUSTER], {'maximum_vm_count': '0'}) == {'result_code': 0, 'result': []}
 
 
-def test_a_host_the_engine_does_not_know_is_not_accepted(ovirt, settings, capsys):
-    ovirt.add_host('h1', active=1)
-    assert result_of(run(['h1', 'unknown'], settings, capsys)) == ['h1']
+def test_a_host_whose_xml_has_no_vm_count_is_not_accepted(proxy):
+    hosts = cluster_xml.document([cluster_xml.host('h1', active=3), cluster_xml.host('h2', without=['summary']),
+                                  cluster_xml.host('h3', active=4)])
+    assert run(proxy, [hosts], {'maximum_vm_count': '4'}) == {'result_code': 0, 'result': ['h1']}
 
 
-def test_an_unreachable_engine_is_reported_on_stderr_and_nothing_is_printed(settings, dead_url, capsys):
-    outcome = run(['h1'], dict(settings, ovirt_url=dead_url), capsys)
-    assert outcome.stdout == ''
-    assert outcome.stderr.startswith('max_vms: cannot reach the oVirt API at ' + dead_url)
+def test_bare_host_ids_fail_the_filter_with_a_message_saying_what_is_needed(proxy):
+    answer = run(proxy, ['h1', 'h2'], vm='vm-1')
+    message, = answer['plugin_errors']['max_vms']
+    assert message.startswith('max_vms: got host ids without details; needs the engine to send host XML')
+    assert 'inventory = files|ovirt' in message and '\n' not in message.strip()
+    # Its only filter failed, so the engine gets every host back, and is told so.
+    assert answer['result'] == ['h1', 'h2'] and answer['result_code'] != 0
+    assert answer['errors']
 
 
-def test_missing_settings_are_reported_on_stderr(capsys):
-    outcome = run(['h1', 'h2'], {'maximum_vm_count': '3'}, capsys)
-    assert outcome.stdout == ''
-    assert 'max_vms: oVirt REST API settings missing' in outcome.stderr
-    assert 'OVIRT_URL' in outcome.stderr
+def test_a_bare_id_among_host_entities_is_not_accepted(proxy):
+    hosts = [cluster_xml.text(cluster_xml.host('h1', active=1)), 'h2']
+    assert run(proxy, hosts) == {'result_code': 0, 'result': ['h1']}
 
 
-def test_settings_can_come_from_the_environment(ovirt, settings, monkeypatch, capsys):
-    ovirt.add_host('h1', active=7)
-    ovirt.add_host('h2', active=2)
-    for key, value in settings.items():
-        monkeypatch.setenv(key.upper(), value)
-    assert result_of(run(['h1', 'h2'], {'maximum_vm_count': '5'}, capsys)) == ['h2']
+def test_works_with_id_based_filters_in_one_policy(proxy):
+    answer = proxy.client().runFilters(['max_vms', 'exclude_hosts'], [CLUSTER], sample_text('singlevm.xml'),
+                                       {'maximum_vm_count': '5', 'excluded_hosts': 'h03'})
+    assert answer == {'result_code': 0, 'result': ['h00', 'h06', 'h09', 'h12']}
+
+
+def test_a_maximum_that_is_not_a_number_is_refused_before_the_call(proxy):
+    answer = run(proxy, [CLUSTER], {'maximum_vm_count': 'ten'})
+    assert answer['plugin_errors']['max_vms'] == [
+        "property 'maximum_vm_count' is 'ten', which does not match '[0-9]+'"]
 
 
 def test_the_property_regex_takes_only_whole_numbers():
@@ -72,7 +79,12 @@ def test_the_property_regex_takes_only_whole_numbers():
         True, True, False, False, False, False]
 
 
-def test_printed_output_is_what_the_daemon_reads(ovirt, settings, capsys):
-    ovirt.add_host('h1', active=1)
-    outcome = run(['h1'], settings, capsys)
-    assert printed(outcome.stdout) == ['h1'] and outcome.stdout == "['h1']\n"
+def test_called_directly_bare_ids_print_no_result_and_one_line_on_stderr(capsys):
+    # The classic contract, without the daemon: result on stdout, failure on stderr.
+    outcome = call(capsys, max_vms.max_vms().do_filter, ['h1', 'h2'], 'vm-1', {})
+    assert outcome.stdout == '' and outcome.stderr.count('\n') == 1
+
+
+def test_called_directly_with_no_host_it_prints_an_empty_list(capsys):
+    outcome = call(capsys, max_vms.max_vms().do_filter, [], 'vm-1', {})
+    assert outcome == (None, '[]\n', '')

@@ -66,6 +66,17 @@ def test_lists_the_vms_running_on_a_host_by_its_name(ovirt, settings):
     assert ovirt.requests[1][1] == 'search=host%3Dnode-1'
 
 
+def test_vms_on_a_host_entity_are_searched_by_its_name_not_its_id(ovirt, settings):
+    class Entity(str):
+        """Like the daemon's: a str whose value is the id, with the host's XML as attributes."""
+
+    ovirt.add_host('h1', name='node-1', vms=[('vm-a', 'web', GIB)])
+    host = Entity('h1')
+    host.name = 'node-1'
+    assert ovirt_api.connect(settings).vms_on(host) == [ovirt_api.Vm('vm-a', 'web', GIB)]
+    assert ovirt.searches('vms') == ['host=node-1']
+
+
 def test_settings_come_from_the_environment_when_the_properties_lack_them(ovirt, settings, monkeypatch):
     ovirt.add_host('h1', active=4)
     monkeypatch.setenv('OVIRT_URL', settings['ovirt_url'])
