@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
     ],
     targets: [
@@ -38,6 +39,17 @@ let package = Package(
             ]
         ),
 
+        // Hosts and VMs fetched from the oVirt engine's REST API, in batches. Knows nothing of Python.
+        .target(
+            name: "OVirtREST",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+
         // The XML-RPC over HTTP front end the oVirt engine talks to.
         .target(
             name: "SchedulerServer",
@@ -58,6 +70,7 @@ let package = Package(
             dependencies: [
                 "SchedulerServer",
                 "Scheduling",
+                "OVirtREST",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -68,5 +81,15 @@ let package = Package(
         .testTarget(name: "EmbeddedPythonTests", dependencies: ["EmbeddedPython"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "EmbeddedPython"]),
         .testTarget(name: "SchedulerServerTests", dependencies: ["SchedulerServer", "XMLRPC", "Scheduling"]),
+        .testTarget(
+            name: "OVirtRESTTests",
+            dependencies: [
+                "OVirtREST",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
     ]
 )

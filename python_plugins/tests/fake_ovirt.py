@@ -73,14 +73,22 @@ class FakeOvirt(object):
                 if host['id'] in wanted:
                     root.append(self.host_xml(host))
         elif collection == 'vms':
-            match = VMS_SEARCH.fullmatch(search)
-            if not match:
-                return 400, 'bad vms search: %r' % search
             root = ElementTree.Element('vms')
-            for host in self.hosts:
-                if host['name'] == match.group(1):
+            match = VMS_SEARCH.fullmatch(search)
+            if match:
+                for host in self.hosts:
+                    if host['name'] == match.group(1):
+                        for vm in host['vms']:
+                            root.append(self.vm_xml(host, vm))
+            elif HOSTS_SEARCH.fullmatch(search):
+                # By id, as the daemon's inventory asks for the VM being scheduled.
+                wanted = re.findall(r'id=(\S+)', search)
+                for host in self.hosts:
                     for vm in host['vms']:
-                        root.append(self.vm_xml(host, vm))
+                        if vm[0] in wanted:
+                            root.append(self.vm_xml(host, vm))
+            else:
+                return 400, 'bad vms search: %r' % search
         else:
             return 404, 'no such collection'
         return 200, b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + ElementTree.tostring(root)
