@@ -40,15 +40,16 @@ struct OVirtInventory: Inventory {
         }
         let wanted = Set(ids)
         var found: [String: Entity] = [:]
-        for document in documents {
-            do {
-                for entity in try EntityXML.entities(in: String(decoding: document, as: UTF8.self), limits: limits)
+        do {
+            var reader = try EntityXMLReader(limits: limits)
+            for document in documents {
+                for entity in try reader.entities(in: String(decoding: document, as: UTF8.self))
                 where wanted.contains(entity.id) {
                     found[entity.id] = entity
                 }
-            } catch {
-                throw InventoryError("the engine's \(kind.rawValue) answer is not readable XML: \(error)")
             }
+        } catch {
+            throw InventoryError("the engine's \(kind.rawValue) answer is not readable XML: \(error)")
         }
         return found
     }

@@ -38,7 +38,50 @@ public enum EntityXML {
     public static func entities(in document: String, limits: EntityXMLLimits = .init()) throws(EntityXMLError)
         -> [Entity]
     {
-        let root = try parse(document, limits: limits)
+        var reader = try EntityXMLReader(limits: limits)
+        return try reader.entities(in: document)
+    }
+
+    /// The document's root element as a tree.
+    public static func parse(_ document: String, limits: EntityXMLLimits = .init()) throws(EntityXMLError)
+        -> EntityElement
+    {
+        var reader = try EntityXMLReader(limits: limits)
+        return try reader.parse(document)
+    }
+}
+
+/// Reads a series of documents with one libxml2 parser: a request's thousand host
+/// documents share its buffers and its dictionary of names, so each distinct element
+/// name is decoded into a Swift string once for the whole series.
+public struct EntityXMLReader: ~Copyable {
+    public let limits: EntityXMLLimits
+    private let parser: xmlParserCtxtPtr
+    /// Names are interned in the parser's dictionary, which outlives each document:
+    /// a name's pointer identifies it for as long as this reader lives.
+    private var names: [UnsafeRawPointer: String] = [:]
+
+    public init(limits: EntityXMLLimits = .init()) throws(EntityXMLError) {
+        _ = libxml2Initialized
+        guard let parser = xmlNewParserCtxt() else {
+            throw EntityXMLError(line: 0, message: "libxml2 could not create a parser")
+        }
+        // A DOCTYPE is where entity declarations live: stopping when it starts means no entity is
+        // ever declared, so none can be expanded, fetched or multiplied into a bomb.
+        parser.pointee.sax.pointee.internalSubset = { context, _, _, _ in
+            xmlStopParser(context?.assumingMemoryBound(to: xmlParserCtxt.self))
+        }
+        self.parser = parser
+        self.limits = limits
+    }
+
+    deinit {
+        xmlFreeParserCtxt(parser)
+    }
+
+    /// The entities of a document holding one entity element or a collection of them.
+    public mutating func entities(in document: String) throws(EntityXMLError) -> [Entity] {
+        let root = try parse(document)
         if let entity = Entity(root) { return [entity] }
         var entities: [Entity] = []
         entities.reserveCapacity(root.children.count)
@@ -55,34 +98,20 @@ public enum EntityXML {
     }
 
     /// The document's root element as a tree.
-    public static func parse(_ document: String, limits: EntityXMLLimits = .init()) throws(EntityXMLError)
-        -> EntityElement
-    {
+    public mutating func parse(_ document: String) throws(EntityXMLError) -> EntityElement {
         var document = document
         let parsed = document.withUTF8 { bytes in
-            Result { () throws(EntityXMLError) in try parse(UnsafeRawBufferPointer(bytes), limits: limits) }
+            Result { () throws(EntityXMLError) in try parse(UnsafeRawBufferPointer(bytes)) }
         }
         return try parsed.get()
     }
 
-    public static func parse(_ bytes: UnsafeRawBufferPointer, limits: EntityXMLLimits = .init())
-        throws(EntityXMLError) -> EntityElement
-    {
-        _ = libxml2Initialized
+    public mutating func parse(_ bytes: UnsafeRawBufferPointer) throws(EntityXMLError) -> EntityElement {
         guard bytes.count <= limits.maxBytes, let size = Int32(exactly: bytes.count) else {
             throw EntityXMLError(line: 0, message: "the document is larger than \(limits.maxBytes) bytes")
         }
         guard let start = bytes.baseAddress, size > 0 else {
             throw EntityXMLError(line: 0, message: "the document is empty")
-        }
-        guard let parser = xmlNewParserCtxt() else {
-            throw EntityXMLError(line: 0, message: "libxml2 could not create a parser")
-        }
-        defer { xmlFreeParserCtxt(parser) }
-        // A DOCTYPE is where entity declarations live: stopping when it starts means no entity is
-        // ever declared, so none can be expanded, fetched or multiplied into a bomb.
-        parser.pointee.sax.pointee.internalSubset = { context, _, _, _ in
-            xmlStopParser(context?.assumingMemoryBound(to: xmlParserCtxt.self))
         }
         // No NOENT, DTDLOAD or HUGE: nothing is substituted or loaded, libxml2's own caps stay on.
         // NOERROR/NOWARNING: the error is read back below instead of printed to stderr.
@@ -94,16 +123,17 @@ public enum EntityXML {
         defer { xmlFreeDoc(document) }
         // A stopped parse still hands back the (empty) document; only errNo tells.
         guard let document, parser.pointee.errNo != Int32(XML_ERR_USER_STOP.rawValue) else {
-            throw failure(of: parser)
+            throw failure()
         }
         guard let root = xmlDocGetRootElement(document) else {
             throw EntityXMLError(line: 0, message: "the document has no root element")
         }
-        var builder = TreeBuilder(limits: limits)
+        var builder = TreeBuilder(limits: limits, names: names)
+        defer { names = builder.names }
         return try builder.element(root, depth: 1)
     }
 
-    private static func failure(of parser: xmlParserCtxtPtr) -> EntityXMLError {
+    private func failure() -> EntityXMLError {
         if parser.pointee.errNo == Int32(XML_ERR_USER_STOP.rawValue) {
             return EntityXMLError(
                 line: Int(parser.pointee.input?.pointee.line ?? 0),
@@ -128,12 +158,11 @@ private let libxml2Initialized: Bool = {
 private struct TreeBuilder {
     let limits: EntityXMLLimits
     var elementCount = 0
-    /// libxml2 keeps one copy of each name in the document's dictionary, so a name's
-    /// pointer identifies it and each distinct name is decoded once.
-    var names: [UnsafeRawPointer: String] = [:]
+    var names: [UnsafeRawPointer: String]
 
-    init(limits: EntityXMLLimits) {
+    init(limits: EntityXMLLimits, names: [UnsafeRawPointer: String]) {
         self.limits = limits
+        self.names = names
     }
 
     mutating func name(_ pointer: UnsafePointer<xmlChar>?) -> String {

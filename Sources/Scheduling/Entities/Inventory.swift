@@ -40,6 +40,12 @@ public struct FileInventory: Inventory {
         }
         var hosts: [String: Entity] = [:]
         var vms: [String: Entity] = [:]
+        var reader: EntityXMLReader
+        do {
+            reader = try EntityXMLReader(limits: limits)
+        } catch {
+            throw InventoryError("\(error)")
+        }
         for name in names {
             let path = (folder as NSString).appendingPathComponent(name)
             let text: String
@@ -50,7 +56,7 @@ public struct FileInventory: Inventory {
             }
             let entities: [Entity]
             do {
-                entities = try EntityXML.entities(in: text, limits: limits)
+                entities = try reader.entities(in: text)
             } catch {
                 throw InventoryError("\(path): \(error)")
             }

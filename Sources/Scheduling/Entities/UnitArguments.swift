@@ -65,6 +65,12 @@ struct ArgumentResolver: Sendable {
         var entities: [Entity?] = []
         var described = false
         ids.reserveCapacity(hosts.count)
+        var reader: EntityXMLReader
+        do {
+            reader = try EntityXMLReader(limits: limits)
+        } catch {
+            throw RequestError("\(error)")
+        }
         for (position, argument) in hosts.enumerated() {
             guard EntityXML.isDocument(argument) else {
                 ids.append(argument)
@@ -72,7 +78,7 @@ struct ArgumentResolver: Sendable {
                 continue
             }
             do {
-                for entity in try EntityXML.entities(in: argument, limits: limits) {
+                for entity in try reader.entities(in: argument) {
                     ids.append(entity.id)
                     entities.append(entity)
                 }
@@ -85,7 +91,7 @@ struct ArgumentResolver: Sendable {
         var vmEntity: Entity?
         if let vm, EntityXML.isDocument(vm) {
             do {
-                let parsed = try EntityXML.entities(in: vm, limits: limits)
+                let parsed = try reader.entities(in: vm)
                 guard parsed.count == 1 else {
                     throw RequestError("the vm argument describes \(parsed.count) VMs; expected one")
                 }

@@ -10,9 +10,15 @@ public enum Matchmaker {
         _ resources: [String], requirements: String, rank: String, limits: EntityXMLLimits = .init()
     ) throws(RequestError) -> SchedulingReport<[String]> {
         var entities: [Entity] = []
+        var reader: EntityXMLReader
+        do {
+            reader = try EntityXMLReader(limits: limits)
+        } catch {
+            throw RequestError("\(error)")
+        }
         for (position, document) in resources.enumerated() {
             do {
-                entities += try EntityXML.entities(in: document, limits: limits)
+                entities += try reader.entities(in: document)
             } catch {
                 throw RequestError("resource \(position + 1) is not readable XML: \(error)")
             }
