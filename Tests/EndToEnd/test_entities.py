@@ -122,3 +122,24 @@ def test_run_shows_costs_per_unit_and_fails_when_a_unit_fails(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0] == 'host-0 (dev-0): cost 2 (best)  [entity_vm_memory 1]'
     assert lines[2].startswith('plugin error: raises_error: ')
+
+
+def test_matchmake_ranks_open_nebula_hosts_best_first(daemon):
+    pool = ('<HOST_POOL>'
+            '<HOST><ID>0</ID><TEMPLATE><QOS>GOLD</QOS></TEMPLATE><HOST_SHARE><FREE_CPU>100</FREE_CPU></HOST_SHARE></HOST>'
+            '<HOST><ID>1</ID><TEMPLATE><QOS>SILVER</QOS></TEMPLATE><HOST_SHARE><FREE_CPU>900</FREE_CPU></HOST_SHARE></HOST>'
+            '<HOST><ID>2</ID><TEMPLATE><QOS>GOLD</QOS></TEMPLATE><HOST_SHARE><FREE_CPU>400</FREE_CPU></HOST_SHARE></HOST>'
+            '</HOST_POOL>')
+    extra = '<HOST><ID>3</ID><TEMPLATE><QOS>GOLDEN</QOS></TEMPLATE><HOST_SHARE><FREE_CPU>400</FREE_CPU></HOST_SHARE></HOST>'
+    answer = daemon.client().matchmake([pool, extra], 'QOS = "GOLD*"', 'FREE_CPU')
+    assert answer == {'result_code': 0, 'result': ['2', '3', '0']}
+    broken = daemon.client().matchmake([pool], 'QOS = ', 'FREE_CPU')
+    assert broken['result'] == [] and broken['result_code'] == 1
+    assert broken['errors'][0].startswith('requirements: column')
+
+
+def test_discover_lists_the_built_in_units(daemon):
+    units = daemon.client().discover()
+    assert units['filters']['requirements'][1] == 'SCHED_REQUIREMENTS=.*'
+    assert units['scores']['rank'][1] == 'SCHED_RANK=.*'
+    assert 'capacity' in units['filters']
