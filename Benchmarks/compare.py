@@ -27,13 +27,26 @@ BENCHMARKS = Path(__file__).resolve().parent
 REPOSITORY = BENCHMARKS.parent
 PLUGINS = BENCHMARKS / 'plugins'
 VM = 'd9226436-2233-406d-8927-dd6b1a10083c'
+SHARED = REPOSITORY.parent / 'shared' / 'fixtures' / 'ovirt-rest'
+SAMPLE_HOST = 'dae2bb4c-a94e-4142-9206-895eff333450'
 
 
 def host_ids(count):
     return ['6a1b2c3d-4e5f-4a6b-8c7d-%012x' % index for index in range(count)]
 
 
+def hosts_document(count):
+    """`count` copies of the shared oVirt REST sample host as one <hosts> document, with the
+    running VM count varied so that attribute-reading filters have something to decide."""
+    sample = (SHARED / 'singlehost.xml').read_text(encoding='utf-8')
+    host = sample[sample.index('<host '):sample.index('</host>') + len('</host>')]
+    copies = [host.replace(SAMPLE_HOST, host_id).replace('<active>0</active>', '<active>%d</active>' % (index % 20))
+              for index, host_id in enumerate(host_ids(count))]
+    return '<hosts>%s</hosts>' % ''.join(copies)
+
+
 FILTERS = ['accept_all', 'drop_first', 'drop_last']
+ENTITY_FILTERS = ['accept_all', 'hosts_up', 'fewer_than_10_vms']
 COSTS = [['by_position', 2], ['constant', 3], ['by_id_length', 1]]
 
 WORKLOADS = [
@@ -43,6 +56,8 @@ WORKLOADS = [
     ('runFilters 3x1000', 'runFilters', (FILTERS, host_ids(1000), VM, {})),
     ('runCostFunctions 3x1000', 'runCostFunctions', (COSTS, host_ids(1000), VM, {})),
     ('runLoadBalancing 100', 'runLoadBalancing', ('move_first_vm', host_ids(100), {})),
+    ('runFilters 3x100 REST XML', 'runFilters',
+     (ENTITY_FILTERS, [hosts_document(100)], (SHARED / 'singlevm.xml').read_text(encoding='utf-8'), {})),
 ]
 
 

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+import xml.etree.ElementTree as ElementTree
 import xmlrpc.server
 from collections import namedtuple
 
@@ -57,6 +58,62 @@ def load_units(folder):
     return units
 
 
+# Hosts and the VM as objects, when they arrive as REST XML: what a Python user would
+# write with the standard library. Like the daemon's entities, an object is a str whose
+# value is the id, with child elements and XML attributes as attributes.
+
+class Entity(str):
+    pass
+
+
+class Element:
+    pass
+
+
+def _scalar(text):
+    text = (text or '').strip()
+    if text in ('true', 'false'):
+        return text == 'true'
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _convert(element):
+    if not element.attrib and len(element) == 0:
+        return _scalar(element.text)
+    made = Entity(element.attrib['id']) if 'id' in element.attrib else Element()
+    fields = {name: _scalar(value) for name, value in element.attrib.items()}
+    for child in element:
+        value = _convert(child)
+        if child.tag in fields:
+            earlier = fields[child.tag]
+            fields[child.tag] = earlier + [value] if isinstance(earlier, list) else [earlier, value]
+        else:
+            fields[child.tag] = value
+    made.__dict__.update(fields)
+    return made
+
+
+def expand(value):
+    """A host list or VM argument with its XML documents turned into objects."""
+    if isinstance(value, list):
+        expanded = []
+        for item in value:
+            converted = expand(item)
+            expanded.extend(converted if isinstance(converted, list) else [converted])
+        return expanded
+    if isinstance(value, str) and value.lstrip().startswith('<'):
+        root = ElementTree.fromstring(value)
+        if 'id' in root.attrib:
+            return _convert(root)
+        return [_convert(child) for child in root]
+    return value
+
+
 # Runners: take [(unit or None, arguments)] and return [(True, output) or (False, message)]
 # in the same order. A name that is not a unit arrives as None.
 
@@ -73,7 +130,7 @@ def run_inprocess(calls, folder):
             continue
         try:
             cls = getattr(sys.modules[unit.module], unit.cls)
-            outcomes.append((True, getattr(cls(), unit.method)(*arguments)))
+            outcomes.append((True, getattr(cls(), unit.method)(*[expand(argument) for argument in arguments])))
         except Exception as error:
             outcomes.append((False, '%s: %s' % (type(error).__name__, error)))
     return outcomes
@@ -87,8 +144,13 @@ class ClassicCall(threading.Thread):
 
     def __init__(self, unit, arguments, folder):
         super().__init__(daemon=True)
-        self.script = 'import {m}; print(repr({m}.{c}().{f}{a}))'.format(
-            m=unit.module, c=unit.cls, f=unit.method, a=repr(tuple(arguments)))
+        # XML arguments go through stdin (they exceed what one argv entry may hold) and each
+        # process turns them into objects itself, as it would fetch its own data.
+        self.script = ('import ast, sys; sys.path.insert(0, {b!r}); from python_server import expand; import {m}; '
+                       'arguments = [expand(a) for a in ast.literal_eval(sys.stdin.read())]; '
+                       'print(repr({m}.{c}().{f}(*arguments)))').format(
+            b=str(os.path.dirname(os.path.abspath(__file__))), m=unit.module, c=unit.cls, f=unit.method)
+        self.arguments = repr(tuple(arguments)).encode()
         self.folder = folder
         self.process = None
         self.outcome = None
@@ -97,9 +159,9 @@ class ClassicCall(threading.Thread):
         try:
             # sys.executable rather than the bare `python3`: the same interpreter as the server.
             self.process = subprocess.Popen([sys.executable, '-c', self.script], cwd=self.folder,
-                                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                             stderr=subprocess.PIPE)
-            out, err = self.process.communicate()
+            out, err = self.process.communicate(self.arguments)
             err = err.decode(errors='replace').strip()
             if err or self.process.returncode != 0:
                 # The classic contract: anything on stderr means the call failed.
@@ -170,6 +232,7 @@ class Scheduler:
 
     def run_filters(self, names, hosts, vm, properties=None):
         outcomes = self._run('filters', names, (list(hosts), vm, properties_dict(properties)))
+        hosts = host_ids(hosts)
         plugin_errors, accepted = {}, None
         for name, (ok, output) in zip(names, outcomes):
             try:
@@ -191,6 +254,7 @@ class Scheduler:
     def run_cost_functions(self, weighted_names, hosts, vm, properties=None):
         names = [name for name, _ in weighted_names]
         outcomes = self._run('scores', names, (list(hosts), vm, properties_dict(properties)))
+        hosts = host_ids(hosts)
         plugin_errors, totals = {}, dict.fromkeys(hosts, 0.0)
         for (name, weight), (ok, output) in zip(weighted_names, outcomes):
             try:
@@ -218,6 +282,18 @@ class Scheduler:
             return self._answer([str(vm), [str(host) for host in targets]], {})
         except Exception as error:
             return self._answer(['', []], {name: [str(error)]})
+
+
+def host_ids(hosts):
+    """The ids of the hosts argument; ids are found in XML documents without building objects."""
+    ids = []
+    for host in hosts:
+        if host.lstrip().startswith('<'):
+            root = ElementTree.fromstring(host)
+            ids += [root.attrib['id']] if 'id' in root.attrib else [child.attrib['id'] for child in root]
+        else:
+            ids.append(host)
+    return ids
 
 
 def properties_dict(properties):

@@ -94,10 +94,10 @@ def proxy(server):
     return xmlrpc.client.ServerProxy('http://127.0.0.1:%d/' % server[1], allow_none=True)
 
 
-def test_discover_lists_the_seven_units(server):
+def test_discover_lists_the_nine_units(server):
     answer = proxy(server).discover()
     assert {kind: sorted(units) for kind, units in answer.items()} == {
-        'filters': ['accept_all', 'drop_first', 'drop_last'],
+        'filters': ['accept_all', 'drop_first', 'drop_last', 'fewer_than_10_vms', 'hosts_up'],
         'scores': ['by_id_length', 'by_position', 'constant'],
         'balance': ['move_first_vm'],
     }
@@ -108,6 +108,16 @@ def test_discover_lists_the_seven_units(server):
 def test_filters_intersect_in_input_order(server):
     answer = proxy(server).runFilters(['accept_all', 'drop_first', 'drop_last'], HOSTS, VM, {})
     assert answer == {'result_code': 0, 'result': HOSTS[1:4]}
+
+
+def test_hosts_sent_as_rest_xml_reach_the_plugins_as_objects(server):
+    sys.path.insert(0, str(BENCHMARKS))
+    from compare import SHARED, hosts_document, host_ids
+    hosts = hosts_document(12)
+    vm = (SHARED / 'singlevm.xml').read_text(encoding='utf-8')
+    answer = proxy(server).runFilters(['accept_all', 'hosts_up', 'fewer_than_10_vms'], [hosts], vm, {})
+    # The copies run 0..11 VMs: the last two have 10 or more.
+    assert answer == {'result_code': 0, 'result': host_ids(12)[:10]}
 
 
 @pytest.mark.parametrize('properties', ['', None])
