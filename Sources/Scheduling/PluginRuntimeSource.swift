@@ -74,6 +74,11 @@ let pluginRuntimeSource = #"""
             if getattr(_local, self._name, None) is None and self._fallback is not None:
                 self._fallback.flush()
 
+        @property
+        def buffer(self):
+            # Bytes a plugin writes to sys.stdout.buffer belong to its call like its text does.
+            return _BinaryStream(self)
+
         def isatty(self):
             return False
 
@@ -174,6 +179,22 @@ let pluginRuntimeSource = #"""
 
 
     _publish()
+
+
+    class _BinaryStream:
+        """sys.stdout.buffer and sys.stderr.buffer: bytes decoded (invalid UTF-8 replaced)
+        into the text stream, so they reach the call's sink and never the daemon's own."""
+
+        def __init__(self, text_stream):
+            self._text_stream = text_stream
+
+        def write(self, data):
+            data = bytes(data)
+            self._text_stream.write(data.decode('utf-8', 'replace'))
+            return len(data)
+
+        def flush(self):
+            self._text_stream.flush()
 
 
     def install_streams():

@@ -44,7 +44,7 @@ private func hostDocuments(_ count: Int) -> [String] {
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .mallocCountTotal, .throughput], maxDuration: .seconds(3))
+        metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .throughput], maxDuration: .seconds(3))
 
     let thousandHosts = hostIDs(1000)
     let request = apacheRunFilters(hosts: thousandHosts)
@@ -81,7 +81,7 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark(
         "Embedded Python call round trip (pool thread, GIL, call, result)",
-        configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(3))
+        configuration: .init(metrics: [.wallClock, .cpuTotal, .throughput], maxDuration: .seconds(3))
     ) { benchmark in
         try PythonInterpreter.start()
         let increment = try PythonInterpreter.withGIL { gil throws(PythonError) in
@@ -111,7 +111,7 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark(
         "Entities to Python objects, 1,000 hosts (GIL held; attributes made on first read)",
-        configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(3))
+        configuration: .init(metrics: [.wallClock, .cpuTotal, .throughput], maxDuration: .seconds(3))
     ) { benchmark in
         try PythonInterpreter.start()
         let entities = try documents.flatMap { try EntityXML.entities(in: $0) }
@@ -128,7 +128,7 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark(
         "Entities to Python objects, 1,000 hosts, every attribute read (GIL held)",
-        configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(3))
+        configuration: .init(metrics: [.wallClock, .cpuTotal, .throughput], maxDuration: .seconds(3))
     ) { benchmark in
         try PythonInterpreter.start()
         let entities = try documents.flatMap { try EntityXML.entities(in: $0) }
