@@ -41,14 +41,19 @@ public struct Entity: Sendable, Equatable {
     /// The id is the `id` attribute (oVirt's REST API) or an `ID` child element
     /// (OpenNebula's pools); an element with neither is not an entity.
     public init?(_ element: EntityElement) {
-        if let id = element.attributes.first(where: { $0.name.lowercased() == "id" })?.value {
+        if let id = element.attributes.first(where: { Self.isID($0.name) })?.value {
             self.id = id
-        } else if let id = element.children.first(where: { $0.name.lowercased() == "id" })?.text {
+        } else if let id = element.children.first(where: { Self.isID($0.name) })?.text {
             self.id = id
         } else {
             return nil
         }
         self.element = element
+    }
+
+    private static func isID(_ name: String) -> Bool {
+        name.utf8.count == 2 && name.utf8.first.map { $0 | 0x20 } == UInt8(ascii: "i")
+            && name.utf8.last.map { $0 | 0x20 } == UInt8(ascii: "d")
     }
 
     /// `host`, `vm`, `HOST`: the element's name.

@@ -204,23 +204,32 @@ private struct TreeBuilder {
                 .init(name: name(current.pointee.name), value: text(of: current.pointee.children)))
             attribute = current.pointee.next
         }
-        var text: String?
+        // Nearly always one text node, decoded once already trimmed; several only around
+        // comments or entity references, joined and then trimmed.
+        var single: UnsafePointer<xmlChar>?
+        var joined: String?
         var child = node.pointee.children
         while let current = child {
             switch current.pointee.type {
             case XML_ELEMENT_NODE:
                 element.children.append(try self.element(current, depth: depth + 1))
             case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
-                if let content = current.pointee.content {
-                    // Nearly always one text node; several only around comments or entity references.
-                    text = text.map { $0 + Self.string(content) } ?? Self.string(content)
+                guard let content = current.pointee.content else { break }
+                if let first = single {
+                    joined = (joined ?? Self.string(first)) + Self.string(content)
+                } else {
+                    single = UnsafePointer(content)
                 }
             default:
                 break
             }
             child = current.pointee.next
         }
-        if let text { element.text = Self.trimmed(text) }
+        if let joined {
+            element.text = Self.trimmed(joined)
+        } else if let single {
+            element.text = Self.trimmedString(single)
+        }
         return element
     }
 
@@ -242,16 +251,21 @@ private struct TreeBuilder {
         return String(decoding: UnsafeBufferPointer(start: content, count: length), as: UTF8.self)
     }
 
+    private static func trimmedString(_ content: UnsafePointer<xmlChar>) -> String {
+        trimmed(UnsafeBufferPointer(start: content, count: Int(xmlStrlen(content))))
+    }
+
     private static func trimmed(_ text: String) -> String {
         var text = text
-        return text.withUTF8 { bytes in
-            guard let base = bytes.baseAddress, let first = bytes.firstIndex(where: { !isSpace($0) }) else {
-                return ""
-            }
-            let last = bytes.lastIndex(where: { !isSpace($0) })!
-            if first == 0 && last == bytes.count - 1 { return String(decoding: bytes, as: UTF8.self) }
-            return String(decoding: UnsafeBufferPointer(start: base + first, count: last - first + 1), as: UTF8.self)
+        return text.withUTF8 { trimmed($0) }
+    }
+
+    private static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        guard let base = bytes.baseAddress, let first = bytes.firstIndex(where: { !isSpace($0) }) else {
+            return ""
         }
+        let last = bytes.lastIndex(where: { !isSpace($0) })!
+        return String(decoding: UnsafeBufferPointer(start: base + first, count: last - first + 1), as: UTF8.self)
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool {
