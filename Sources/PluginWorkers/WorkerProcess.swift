@@ -69,8 +69,14 @@ final class WorkerProcess: Sendable {
         posix_spawn_file_actions_adddup2(&actions, workerEnd.descriptor, 1)
         var arguments: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         defer { for argument in arguments { free(argument) } }
+        // A plugin's segfault is reported as "worker died: killed by SIGSEGV"; the Swift
+        // runtime's backtrace of the worker would only bury that in the daemon's log.
+        var variables = ProcessInfo.processInfo.environment
+        variables["SWIFT_BACKTRACE"] = "enable=no"
+        var environment: [UnsafeMutablePointer<CChar>?] = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for variable in environment { free(variable) } }
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, command[0], &actions, nil, &arguments, environ)
+        let status = posix_spawn(&pid, command[0], &actions, nil, &arguments, &environment)
         guard status == 0 else {
             daemonEnd.close()
             throw WorkerStartError(description: "cannot run \(command[0]): \(String(cString: strerror(status)))")

@@ -23,12 +23,24 @@ public enum WorkerSide {
         return FrameChannel(descriptor: socket)
     }
 
-    /// Says it is ready, then answers calls; exits when the daemon closes the socket (0) or
-    /// sends something that is not a call (2).
+    /// Says it is ready, then answers calls on a thread of its own (plugin calls block, and
+    /// get the deep stack the daemon's call threads have); returns the exit status: 0 when
+    /// the daemon closed the socket, 2 when it sent something that is not a call.
     public static func serve(
-        _ channel: FrameChannel, answer: (PythonUnitCall) -> Result<UnitOutput, UnitFailure>
-    ) -> Never {
+        _ channel: FrameChannel, answer: @escaping @Sendable (PythonUnitCall) -> Result<UnitOutput, UnitFailure>
+    ) async -> Int32 {
         exitWhenOrphaned()
+        return await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: serveCalls(channel, answer: answer)) }
+            thread.name = "plugin calls"
+            thread.stackSize = 16 << 20
+            thread.start()
+        }
+    }
+
+    private static func serveCalls(
+        _ channel: FrameChannel, answer: (PythonUnitCall) -> Result<UnitOutput, UnitFailure>
+    ) -> Int32 {
         do throws(FrameError) {
             try channel.send(.ready)
             while true {
@@ -38,10 +50,10 @@ public enum WorkerSide {
                 try channel.send(.answer(id: id, answer(call)))
             }
         } catch .closed {
-            exit(0)
+            return 0
         } catch {
             FileHandle.standardError.write(Data("scheduler-proxy worker: \(error); exiting\n".utf8))
-            exit(2)
+            return 2
         }
     }
 

@@ -21,7 +21,7 @@ extension ProxyConfiguration {
 }
 
 /// One plugin worker process, started by the daemon with `isolation = process`: not for people.
-struct Worker: ParsableCommand {
+struct Worker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Answer plugin calls from the daemon over stdin and stdout (started by serve).",
         shouldDisplay: false)
@@ -32,8 +32,7 @@ struct Worker: ParsableCommand {
     @Option(name: .customLong("plugins-conf"), help: "The folder of per-plugin NAME.conf files.")
     var pluginsConf: String
 
-    // Synchronous on purpose: the worker does one blocking call at a time on the main thread.
-    func run() throws {
+    func run() async throws {
         let channel = WorkerSide.claimDaemonSocket()
         var logger = Logger(label: "scheduler-proxy worker")
         // The daemon loaded the same folder and already reported what did not load.
@@ -41,6 +40,7 @@ struct Worker: ParsableCommand {
         let scheduler = try Scheduler(
             settings: PluginSettings(pluginsPath: plugins, pluginsConfPath: pluginsConf), pythonThreads: 1,
             logger: logger)
-        WorkerSide.serve(channel, answer: scheduler.runHere)
+        let status = await WorkerSide.serve(channel) { call in scheduler.runHere(call) }
+        throw ExitCode(status)
     }
 }
