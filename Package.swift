@@ -39,6 +39,16 @@ let package = Package(
             ]
         ),
 
+        // Python units run in worker processes, so a plugin that crashes or hangs costs its worker, not the daemon.
+        .target(
+            name: "PluginWorkers",
+            dependencies: [
+                "Scheduling",
+                "EmbeddedPython",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // Hosts and VMs fetched from the oVirt engine's REST API, in batches. Knows nothing of Python.
         .target(
             name: "OVirtREST",
@@ -70,6 +80,7 @@ let package = Package(
             dependencies: [
                 "SchedulerServer",
                 "Scheduling",
+                "PluginWorkers",
                 "OVirtREST",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -80,6 +91,7 @@ let package = Package(
         .testTarget(name: "XMLRPCTests", dependencies: ["XMLRPC"]),
         .testTarget(name: "EmbeddedPythonTests", dependencies: ["EmbeddedPython"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "EmbeddedPython"]),
+        .testTarget(name: "PluginWorkersTests", dependencies: ["PluginWorkers", "Scheduling"]),
         .testTarget(name: "SchedulerServerTests", dependencies: ["SchedulerServer", "XMLRPC", "Scheduling"]),
         .testTarget(
             name: "OVirtRESTTests",

@@ -27,6 +27,21 @@ public struct ProxyConfiguration: Sendable, Equatable {
     public var inventoryTTL = 30.0
     /// Seconds between checks of the plugin folder for edits; 0: only on SIGHUP.
     public var reloadInterval = 2.0
+    /// Where Python plugins run: in the daemon's threads, or in worker processes.
+    public var isolation = Isolation.thread
+    /// Worker processes running plugin calls at once (`isolation = process`).
+    public var workerCount = 2
+    /// Calls a worker answers before it is replaced.
+    public var workerMaxCalls = 10_000
+    /// Resident megabytes past which a worker is replaced, checked between calls.
+    public var workerMaxRSSMegabytes = 512
+
+    public enum Isolation: String, Sendable, CaseIterable {
+        /// Plugins run on the daemon's own threads: fastest, but a crash is the daemon's.
+        case thread
+        /// Plugins run in worker processes: a crash, exit or hang in C costs a worker.
+        case process
+    }
 
     public enum InventoryMode: String, Sendable, CaseIterable {
         /// Plugins get the ids the engine sent.
@@ -124,6 +139,18 @@ public struct ProxyConfiguration: Sendable, Equatable {
                         "reload_interval must be a number of seconds (0 turns polling off), got '\(entry.value)'")
                 }
                 reloadInterval = value
+            case "isolation":
+                guard let mode = Isolation(rawValue: entry.value) else {
+                    let modes = Isolation.allCases.map(\.rawValue).joined(separator: " or ")
+                    throw fail("isolation must be \(modes), got '\(entry.value)'")
+                }
+                isolation = mode
+            case "worker_count":
+                workerCount = try Self.count(entry, 1...256, fail)
+            case "worker_max_calls":
+                workerMaxCalls = try Self.count(entry, 1...Int(Int32.max), fail)
+            case "worker_max_rss_mb":
+                workerMaxRSSMegabytes = try Self.count(entry, 16...(1 << 30), fail)
             case "inventory_ttl":
                 guard let value = Double(entry.value), value >= 0, value.isFinite else {
                     throw fail("inventory_ttl must be a number of seconds (0 or more), got '\(entry.value)'")
@@ -138,8 +165,20 @@ public struct ProxyConfiguration: Sendable, Equatable {
     public static let knownKeys = [
         "host", "port", "ssl", "plugins_path", "plugins_conf_path", "plugin_timeout", "python_threads", "log_level",
         "request_timeout", "inventory", "inventory_path", "ovirt_url", "ovirt_user", "ovirt_password_file",
-        "ovirt_ca_file", "inventory_ttl", "reload_interval",
+        "ovirt_ca_file", "inventory_ttl", "reload_interval", "isolation", "worker_count", "worker_max_calls",
+        "worker_max_rss_mb",
     ]
+
+    private static func count(_ entry: KeyValueFile.Entry, _ range: ClosedRange<Int>, _ fail: (String) -> Problem)
+        throws(Problem) -> Int
+    {
+        guard let value = Int(entry.value), range.contains(value) else {
+            throw fail(
+                "\(entry.key) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(entry.value)'"
+            )
+        }
+        return value
+    }
 
     private static func seconds(_ entry: KeyValueFile.Entry, _ fail: (String) -> Problem) throws(Problem) -> Double {
         guard let value = Double(entry.value), value > 0, value.isFinite else {

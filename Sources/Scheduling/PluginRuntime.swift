@@ -25,15 +25,29 @@ final class PluginRuntime: Sendable {
 
 /// A unit's result as the plugin gave it, checked and turned into Swift values
 /// (ids as strings), before any comparison with the request's hosts.
-enum UnitOutput: Sendable {
+public enum UnitOutput: Sendable, Equatable {
     case hosts([String])
     case scores([(host: String, score: Double)])
     case balance(BalanceDecision?)
+
+    public static func == (left: UnitOutput, right: UnitOutput) -> Bool {
+        switch (left, right) {
+        case (.hosts(let left), .hosts(let right)): left == right
+        case (.scores(let left), .scores(let right)):
+            left.count == right.count && zip(left, right).allSatisfy { $0.host == $1.host && $0.score == $1.score }
+        case (.balance(let left), .balance(let right)): left == right
+        default: false
+        }
+    }
 }
 
 /// Why a unit's call did not count.
-struct UnitFailure: Error, Sendable {
-    var message: String
+public struct UnitFailure: Error, Sendable, Equatable {
+    public var message: String
+
+    public init(message: String) {
+        self.message = message
+    }
 }
 
 extension PluginRuntime {

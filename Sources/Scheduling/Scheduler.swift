@@ -6,8 +6,10 @@ import Synchronization
 /// combine, and what is reported when they fail. Knows nothing of HTTP or XML-RPC.
 public final class Scheduler: Sendable {
     public let settings: PluginSettings
-    private let runtime: PluginRuntime
+    let runtime: PluginRuntime
     private let pool: PythonCallPool
+    /// Where Python units run when they do not run on `pool`: worker processes.
+    private let workers: (any PythonUnitRunner)?
     private let loaded: Mutex<PluginRegistry>
     private let loader: PluginLoader
     /// One reload at a time; requests never wait for it.
@@ -16,10 +18,14 @@ public final class Scheduler: Sendable {
     private let logger: Logger
 
     /// Starts the interpreter, installs the plugin runtime and loads the plugin folder.
+    /// With `workers`, Python units run there instead of in this process; the folder is
+    /// still loaded here, for `discover`, property rules and deadlines.
     public init(
-        settings: PluginSettings, pythonThreads: Int = 8, inventory: (any Inventory)? = nil, logger: Logger
+        settings: PluginSettings, pythonThreads: Int = 8, inventory: (any Inventory)? = nil,
+        workers: (any PythonUnitRunner)? = nil, logger: Logger
     ) throws(PythonError) {
         self.settings = settings
+        self.workers = workers
         self.logger = logger
         resolver = ArgumentResolver(inventory: inventory, limits: settings.entityLimits)
         try PythonInterpreter.start(.init(modulePaths: [settings.pluginsPath]))
@@ -46,6 +52,7 @@ public final class Scheduler: Sendable {
         reloading.withLock { _ in
             let fresh = loader.loadAll(previous: registry)
             loaded.withLock { $0 = fresh }
+            workers?.pluginsReloaded()
         }
     }
 
@@ -222,7 +229,14 @@ public final class Scheduler: Sendable {
                 guard remaining > .zero else {
                     throw UnitFailure(message: "not run: the request's deadline (request_timeout) had passed")
                 }
-                let output = try await pool.run(timeout: min(unit.timeout, remaining)) { [runtime, merged] gil in
+                let timeout = min(unit.timeout, remaining)
+                if let workers {
+                    let call = PythonUnitCall(
+                        kind: kind, unit: unit.info.name, arguments: arguments, properties: merged,
+                        outputLimit: outputLimit)
+                    return try .success(await workers.run(call, timeout: timeout).get())
+                }
+                let output = try await pool.run(timeout: timeout) { [runtime, merged] gil in
                     try runtime.call(
                         target, kind: kind, arguments: arguments, properties: merged, outputLimit: outputLimit, gil)
                 }

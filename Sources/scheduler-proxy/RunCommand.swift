@@ -53,7 +53,7 @@ struct Run: AsyncParsableCommand {
         logger.logLevel = .critical
         let scheduler = try Scheduler(
             settings: configuration.pluginSettings, pythonThreads: 2, inventory: try configuration.makeInventory(),
-            logger: logger)
+            workers: try configuration.makeWorkers(logger: logger), logger: logger)
         for problem in scheduler.registry.loadErrors {
             FileHandle.standardError.write(Data("plugin not loaded: \(problem)\n".utf8))
         }

@@ -10,7 +10,7 @@ struct SchedulerProxyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scheduler-proxy",
         abstract: "Runs oVirt external scheduling plugins written in Python, in-process.",
-        subcommands: [Serve.self, Discover.self, Run.self])
+        subcommands: [Serve.self, Discover.self, Run.self, Worker.self])
 }
 
 /// Flags shared by the subcommands that read the daemon's configuration.
@@ -82,9 +82,13 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("ssl = true is not supported by this version yet; serve plain HTTP on 127.0.0.1")
         }
         let logger = makeLogger(level: configuration.logLevel)
+        let workers = try configuration.makeWorkers(logger: logger)
+        if workers != nil {
+            logger.info("plugins run in worker processes", metadata: ["workers": "\(configuration.workerCount)"])
+        }
         let scheduler = try Scheduler(
             settings: configuration.pluginSettings, pythonThreads: configuration.pythonThreads,
-            inventory: try configuration.makeInventory(), logger: logger)
+            inventory: try configuration.makeInventory(), workers: workers, logger: logger)
         for problem in scheduler.registry.loadErrors {
             logger.error("plugin not loaded: \(problem)")
         }

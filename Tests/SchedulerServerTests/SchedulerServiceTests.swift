@@ -196,6 +196,34 @@ private func result(_ response: XMLRPCResponse) -> XMLRPCStruct? {
         #expect(unknown?.message.contains("unknown key 'prot'") == true)
     }
 
+    @Test func isolationAndWorkerSettingsAreReadWithClearErrors() throws {
+        let defaults = ProxyConfiguration()
+        #expect(defaults.isolation == .thread)
+        #expect(defaults.workerCount == 2 && defaults.workerMaxCalls == 10_000 && defaults.workerMaxRSSMegabytes == 512)
+        var configuration = ProxyConfiguration()
+        try configuration.apply(
+            file: try write("isolation = process\nworker_count = 4\nworker_max_calls = 50\nworker_max_rss_mb = 256\n"))
+        #expect(configuration.isolation == .process)
+        #expect(configuration.workerCount == 4)
+        #expect(configuration.workerMaxCalls == 50)
+        #expect(configuration.workerMaxRSSMegabytes == 256)
+        let badMode = #expect(throws: ProxyConfiguration.Problem.self) {
+            try configuration.apply(file: try write("isolation = fork\n"))
+        }
+        #expect(badMode?.message == "isolation must be thread or process, got 'fork'")
+        for (line, message) in [
+            ("worker_count = 0", "worker_count must be a whole number from 1 to 256, got '0'"),
+            ("worker_max_calls = many", "worker_max_calls must be a whole number from 1 to 2147483647, got 'many'"),
+            ("worker_max_rss_mb = 1.5", "worker_max_rss_mb must be a whole number from 16 to 1073741824, got '1.5'"),
+        ] {
+            let problem = #expect(throws: ProxyConfiguration.Problem.self) {
+                try configuration.apply(file: try write("# workers\n" + line + "\n"))
+            }
+            #expect(problem?.message == message)
+            #expect(problem?.line == 2)
+        }
+    }
+
     @Test func inventorySettingsAreReadAndCheckedTogether() throws {
         var configuration = ProxyConfiguration()
         try configuration.apply(

@@ -2,7 +2,7 @@ import EmbeddedPython
 
 /// The hosts and the VM of one request, as every unit of it gets them: ids, and
 /// the entity behind each id when the request or the inventory described it.
-public struct UnitArguments: Sendable {
+public struct UnitArguments: Sendable, Equatable {
     /// In request order, after `<hosts>` documents are expanded.
     public var hostIDs: [String]
     /// Parallel to `hostIDs`; empty when no host was described.

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PluginWorkers
+import SchedulerServer
+import Scheduling
+
+extension ProxyConfiguration {
+    /// The worker processes `isolation = process` asks for; nil when plugins run in the daemon's threads.
+    func makeWorkers(logger: Logger) throws -> PluginWorkerPool? {
+        guard isolation == .process else { return nil }
+        // This very binary, so that workers load plugins exactly as the daemon does.
+        let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        let command = [executable, "worker", "--plugins", pluginsPath, "--plugins-conf", pluginsConfPath]
+        return PluginWorkerPool(
+            settings: WorkerPoolSettings(
+                command: command, workerCount: workerCount, maxCalls: workerMaxCalls,
+                maxResidentMegabytes: workerMaxRSSMegabytes),
+            logger: logger)
+    }
+}
+
+/// One plugin worker process, started by the daemon with `isolation = process`: not for people.
+struct Worker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Answer plugin calls from the daemon over stdin and stdout (started by serve).",
+        shouldDisplay: false)
+
+    @Option(name: .long, help: "The folder of plugin *.py files.")
+    var plugins: String
+
+    @Option(name: .customLong("plugins-conf"), help: "The folder of per-plugin NAME.conf files.")
+    var pluginsConf: String
+
+    func run() async throws {
+        let channel = WorkerSide.claimDaemonSocket()
+        var logger = Logger(label: "scheduler-proxy worker")
+        // The daemon loaded the same folder and already reported what did not load.
+        logger.logLevel = .critical
+        let scheduler = try Scheduler(
+            settings: PluginSettings(pluginsPath: plugins, pluginsConfPath: pluginsConf), pythonThreads: 1,
+            logger: logger)
+        let status = await WorkerSide.serve(channel) { call in scheduler.runHere(call) }
+        throw ExitCode(status)
+    }
+}
