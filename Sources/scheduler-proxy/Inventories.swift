@@ -41,7 +41,7 @@ struct OVirtInventory: Inventory {
         let wanted = Set(ids)
         var found: [String: Entity] = [:]
         do {
-            var reader = try EntityXMLReader(limits: limits)
+            var reader = EntityXMLReader(limits: limits)
             for document in documents {
                 for entity in try reader.entities(in: String(decoding: document, as: UTF8.self))
                 where wanted.contains(entity.id) {

@@ -102,43 +102,38 @@ let benchmarks: @Sendable () -> Void = {
     let documents = hostDocuments(1000)
     Benchmark("Host XML to entities, 1,000 documents (libxml2, no GIL)") { benchmark in
         for _ in benchmark.scaledIterations {
-            var reader = try EntityXMLReader()
+            var reader = EntityXMLReader()
             for document in documents {
                 blackHole(try reader.entities(in: document))
             }
         }
     }
 
-    Benchmark(
-        "Entities to Python objects, 1,000 hosts (GIL held; attributes made on first read)",
-        configuration: .init(metrics: [.wallClock, .cpuTotal, .throughput], maxDuration: .seconds(3))
-    ) { benchmark in
-        try PythonInterpreter.start()
-        let entities = try documents.flatMap { try EntityXML.entities(in: $0) }
-        let factory = try PythonInterpreter.withGIL { gil throws(PythonError) in try PythonEntityFactory(gil) }
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            let count = try PythonInterpreter.withGIL { gil throws(PythonError) in
-                try factory.list(entities, gil).count()
+    /// Marshals the thousand hosts into Python objects each iteration, then hands the list to `use`.
+    func marshalling(
+        _ name: String,
+        _ use: @escaping @Sendable (PythonEntityFactory, borrowing PyOwned, borrowing GIL) throws(PythonError) -> Void
+    ) {
+        Benchmark(name, configuration: .init(metrics: [.wallClock, .cpuTotal, .throughput], maxDuration: .seconds(3))) {
+            benchmark in
+            try PythonInterpreter.start()
+            let entities = try documents.flatMap { try EntityXML.entities(in: $0) }
+            let factory = try PythonInterpreter.withGIL { gil throws(PythonError) in try PythonEntityFactory(gil) }
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                try PythonInterpreter.withGIL { gil throws(PythonError) in
+                    try use(factory, factory.list(entities, gil), gil)
+                }
             }
-            blackHole(count)
+            benchmark.stopMeasurement()
         }
-        benchmark.stopMeasurement()
     }
-
-    Benchmark(
-        "Entities to Python objects, 1,000 hosts, every attribute read (GIL held)",
-        configuration: .init(metrics: [.wallClock, .cpuTotal, .throughput], maxDuration: .seconds(3))
-    ) { benchmark in
-        try PythonInterpreter.start()
-        let entities = try documents.flatMap { try EntityXML.entities(in: $0) }
-        let factory = try PythonInterpreter.withGIL { gil throws(PythonError) in try PythonEntityFactory(gil) }
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            try PythonInterpreter.withGIL { gil throws(PythonError) in
-                try factory.expandAll(factory.list(entities, gil), gil)
-            }
-        }
-        benchmark.stopMeasurement()
+    marshalling("Entities to Python objects, 1,000 hosts (GIL held; attributes made on first read)") {
+        (_, list, _) throws(PythonError) in
+        blackHole(try list.count())
+    }
+    marshalling("Entities to Python objects, 1,000 hosts, every attribute read (GIL held)") {
+        (factory, list, gil) throws(PythonError) in
+        try factory.expandAll(list, gil)
     }
 }

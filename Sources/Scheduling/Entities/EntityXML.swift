@@ -38,7 +38,7 @@ public enum EntityXML {
     public static func entities(in document: String, limits: EntityXMLLimits = .init()) throws(EntityXMLError)
         -> [Entity]
     {
-        var reader = try EntityXMLReader(limits: limits)
+        var reader = EntityXMLReader(limits: limits)
         return try reader.entities(in: document)
     }
 
@@ -46,7 +46,7 @@ public enum EntityXML {
     public static func parse(_ document: String, limits: EntityXMLLimits = .init()) throws(EntityXMLError)
         -> EntityElement
     {
-        var reader = try EntityXMLReader(limits: limits)
+        var reader = EntityXMLReader(limits: limits)
         return try reader.parse(document)
     }
 }
@@ -61,11 +61,10 @@ public struct EntityXMLReader: ~Copyable {
     /// a name's pointer identifies it for as long as this reader lives.
     private var names: [UnsafeRawPointer: String] = [:]
 
-    public init(limits: EntityXMLLimits = .init()) throws(EntityXMLError) {
+    public init(limits: EntityXMLLimits = .init()) {
         _ = libxml2Initialized
-        guard let parser = xmlNewParserCtxt() else {
-            throw EntityXMLError(line: 0, message: "libxml2 could not create a parser")
-        }
+        // libxml2 fails here only when it cannot allocate a few kilobytes, as Swift traps then too.
+        guard let parser = xmlNewParserCtxt() else { fatalError("libxml2 could not allocate a parser") }
         // A DOCTYPE is where entity declarations live: stopping when it starts means no entity is
         // ever declared, so none can be expanded, fetched or multiplied into a bomb.
         parser.pointee.sax.pointee.internalSubset = { context, _, _, _ in

@@ -40,12 +40,7 @@ public struct FileInventory: Inventory {
         }
         var hosts: [String: Entity] = [:]
         var vms: [String: Entity] = [:]
-        var reader: EntityXMLReader
-        do {
-            reader = try EntityXMLReader(limits: limits)
-        } catch {
-            throw InventoryError("\(error)")
-        }
+        var reader = EntityXMLReader(limits: limits)
         for name in names {
             let path = (folder as NSString).appendingPathComponent(name)
             let text: String

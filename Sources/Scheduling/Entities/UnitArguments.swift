@@ -65,12 +65,7 @@ struct ArgumentResolver: Sendable {
         var entities: [Entity?] = []
         var described = false
         ids.reserveCapacity(hosts.count)
-        var reader: EntityXMLReader
-        do {
-            reader = try EntityXMLReader(limits: limits)
-        } catch {
-            throw RequestError("\(error)")
-        }
+        var reader = EntityXMLReader(limits: limits)
         for (position, argument) in hosts.enumerated() {
             guard EntityXML.isDocument(argument) else {
                 ids.append(argument)

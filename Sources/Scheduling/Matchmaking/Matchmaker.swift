@@ -10,12 +10,7 @@ public enum Matchmaker {
         _ resources: [String], requirements: String, rank: String, limits: EntityXMLLimits = .init()
     ) throws(RequestError) -> SchedulingReport<[String]> {
         var entities: [Entity] = []
-        var reader: EntityXMLReader
-        do {
-            reader = try EntityXMLReader(limits: limits)
-        } catch {
-            throw RequestError("\(error)")
-        }
+        var reader = EntityXMLReader(limits: limits)
         for (position, document) in resources.enumerated() {
             do {
                 entities += try reader.entities(in: document)
