@@ -7,6 +7,8 @@ public struct ProxyConfiguration: Sendable, Equatable {
     public var host = "127.0.0.1"
     public var port = 18781
     public var ssl = false
+    /// Request size, header size, idle time and connection count limits.
+    public var limits = HTTPServer.Limits()
     public var pluginsPath = "python_plugins"
     public var pluginsConfPath = "etc/plugins"
     /// Seconds one unit call may take.
@@ -41,49 +43,117 @@ public struct ProxyConfiguration: Sendable, Equatable {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         for entry in file.entries {
             func fail(_ message: String) -> Problem { Problem(file: path, line: entry.line, message: message) }
-            switch entry.key {
-            case "host":
+            guard let key = Key(rawValue: entry.key) else {
+                throw fail("unknown key '\(entry.key)' (known: \(Self.knownKeys.joined(separator: ", ")))")
+            }
+            switch key {
+            case .host:
                 guard !entry.value.isEmpty else { throw fail("host must not be empty") }
                 host = entry.value
-            case "port":
+            case .port:
                 guard let value = Int(entry.value), (0...65535).contains(value) else {
                     throw fail("port must be a number from 0 to 65535, got '\(entry.value)'")
                 }
                 port = value
-            case "ssl":
+            case .ssl:
                 guard let value = Self.boolean(entry.value) else {
                     throw fail("ssl must be true or false, got '\(entry.value)'")
                 }
                 ssl = value
-            case "plugins_path":
+            case .maxRequestBytes:
+                limits.maxRequestBytes = try Self.byteCount(entry, in: Self.requestBytesRange, fail)
+            case .maxHeaderBytes:
+                limits.maxHeaderBytes = try Self.byteCount(entry, in: Self.headerBytesRange, fail)
+            case .idleTimeout:
+                guard let value = Double(entry.value), Self.idleTimeoutRange.contains(value) else {
+                    throw fail(
+                        "idle_timeout must be a number of seconds from \(Self.idleTimeoutRange.lowerBound) to "
+                            + "\(Int(Self.idleTimeoutRange.upperBound)), got '\(entry.value)'")
+                }
+                limits.idleTimeout = .milliseconds(Int64((value * 1000).rounded()))
+            case .maxConnections:
+                guard let value = Int(entry.value), Self.connectionsRange.contains(value) else {
+                    throw fail(
+                        "max_connections must be a number from 1 to \(Self.connectionsRange.upperBound), "
+                            + "got '\(entry.value)'")
+                }
+                limits.maxConnections = value
+            case .pluginsPath:
                 pluginsPath = Self.resolve(entry.value, against: folder)
-            case "plugins_conf_path":
+            case .pluginsConfPath:
                 pluginsConfPath = Self.resolve(entry.value, against: folder)
-            case "plugin_timeout":
+            case .pluginTimeout:
                 guard let value = Double(entry.value), value > 0, value.isFinite else {
                     throw fail("plugin_timeout must be a positive number of seconds, got '\(entry.value)'")
                 }
                 pluginTimeout = value
-            case "python_threads":
+            case .pythonThreads:
                 guard let value = Int(entry.value), (1...256).contains(value) else {
                     throw fail("python_threads must be a number from 1 to 256, got '\(entry.value)'")
                 }
                 pythonThreads = value
-            case "log_level":
+            case .logLevel:
                 guard Self.logLevels.contains(entry.value) else {
                     throw fail(
                         "log_level must be one of \(Self.logLevels.joined(separator: ", ")), got '\(entry.value)'")
                 }
                 logLevel = entry.value
-            default:
-                throw fail("unknown key '\(entry.key)' (known: \(Self.knownKeys.joined(separator: ", ")))")
             }
         }
     }
 
-    public static let knownKeys = [
-        "host", "port", "ssl", "plugins_path", "plugins_conf_path", "plugin_timeout", "python_threads", "log_level",
-    ]
+    /// Every key `scheduler.conf` may set. The parser switches over these
+    /// exhaustively, so a key cannot be read without being listed here.
+    public enum Key: String, CaseIterable, Sendable {
+        case host
+        case port
+        case ssl
+        case maxRequestBytes = "max_request_bytes"
+        case maxHeaderBytes = "max_header_bytes"
+        case idleTimeout = "idle_timeout"
+        case maxConnections = "max_connections"
+        case pluginsPath = "plugins_path"
+        case pluginsConfPath = "plugins_conf_path"
+        case pluginTimeout = "plugin_timeout"
+        case pythonThreads = "python_threads"
+        case logLevel = "log_level"
+    }
+
+    public static var knownKeys: [String] { Key.allCases.map(\.rawValue) }
+
+    static let requestBytesRange = 1024...(1 << 30)
+    static let headerBytesRange = 1024...(1 << 20)
+    static let idleTimeoutRange = 0.1...86400.0
+    static let connectionsRange = 1...1_000_000
+
+    /// A size in bytes, optionally with a K, M or G suffix (powers of 1024).
+    static func byteCount(
+        _ entry: KeyValueFile.Entry, in range: ClosedRange<Int>, _ fail: (String) -> Problem
+    ) throws(Problem) -> Int {
+        var digits = Substring(entry.value)
+        var unit = 1
+        if let suffix = digits.last, let power = ["K": 1, "M": 2, "G": 3][suffix.uppercased()] {
+            unit = 1 << (10 * power)
+            digits = digits.dropLast()
+        }
+        guard let count = Int(digits), count >= 0, count <= range.upperBound / unit,
+            range.contains(count * unit)
+        else {
+            throw fail(
+                "\(entry.key) must be a number of bytes from \(Self.bytes(range.lowerBound)) to "
+                    + "\(Self.bytes(range.upperBound)) (K, M and G suffixes allowed), got '\(entry.value)'")
+        }
+        return count * unit
+    }
+
+    static func bytes(_ count: Int) -> String {
+        for (suffix, shift) in [("G", 30), ("M", 20), ("K", 10)] where count >= 1 << shift && count % (1 << shift) == 0
+        {
+            return "\(count >> shift)\(suffix)"
+        }
+        return String(count)
+    }
+
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
     static func boolean(_ text: String) -> Bool? {

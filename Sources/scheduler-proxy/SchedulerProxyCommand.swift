@@ -31,7 +31,7 @@ struct ConfigurationOptions: ParsableArguments {
             do {
                 try configuration.apply(file: config)
             } catch {
-                throw ValidationError("\(error)")
+                throw StartupError(description: "\(error)")
             }
         }
         if let plugins { configuration.pluginsPath = plugins }
@@ -64,6 +64,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
+    /// The listening socket, logs, plugin files and the Python runtime's own.
+    static let descriptorsBesidesConnections = 64
+
     func run() async throws {
         var configuration = try options.load()
         if let host { configuration.host = host }
@@ -82,20 +85,31 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("ssl = true is not supported by this version yet; serve plain HTTP on 127.0.0.1")
         }
         let logger = makeLogger(level: configuration.logLevel)
+        let openFiles = raiseOpenFileLimit()
+        if let openFiles, openFiles < configuration.limits.maxConnections + Self.descriptorsBesidesConnections {
+            logger.warning(
+                "max_connections = \(configuration.limits.maxConnections) needs more file descriptors than the \(openFiles) this process may open: raise its limit (LimitNOFILE) or lower max_connections"
+            )
+        }
         let scheduler = try Scheduler(
             settings: configuration.pluginSettings, pythonThreads: configuration.pythonThreads, logger: logger)
         for problem in scheduler.registry.loadErrors {
             logger.error("plugin not loaded: \(problem)")
         }
         let server = HTTPServer(
-            host: configuration.host, port: configuration.port, service: SchedulerService(scheduler: scheduler),
-            logger: logger)
+            host: configuration.host, port: configuration.port, limits: configuration.limits,
+            service: SchedulerService(scheduler: scheduler), logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("stopped")
     }
+}
+
+/// A problem that stops the daemon before it serves: printed as one line, exit status 1.
+struct StartupError: Error, CustomStringConvertible {
+    var description: String
 }
 
 struct Discover: AsyncParsableCommand {

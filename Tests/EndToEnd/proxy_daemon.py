@@ -1,6 +1,7 @@
 """Runs the built daemon on an ephemeral port for the end-to-end tests."""
 import os
 import re
+import resource
 import signal
 import subprocess
 import time
@@ -21,13 +22,23 @@ def daemon_binary():
 
 
 class Daemon:
-    """A running `scheduler-proxy serve`, with its port and its log."""
+    """A running `scheduler-proxy serve`, with its port and its log.
 
-    def __init__(self, *arguments, cwd=REPOSITORY):
+    `config` (a dict) is written as the daemon's scheduler.conf, in `config_folder`
+    if given (relative paths in it resolve against that folder); `open_file_limit`
+    is the (soft, hard) RLIMIT_NOFILE it starts with."""
+
+    def __init__(self, *arguments, cwd=REPOSITORY, config=None, config_folder=None, open_file_limit=None):
         self.log_path = Path(os.environ.get('TMPDIR', '/tmp')) / ('scheduler-proxy-test-%d.log' % time.time_ns())
+        if config is not None:
+            self.config_path = (Path(config_folder) / 'scheduler.conf' if config_folder
+                                else self.log_path.with_suffix('.conf'))
+            self.config_path.write_text(''.join('%s = %s\n' % item for item in config.items()))
+            arguments = ('--config', str(self.config_path), *arguments)
         self.log = open(self.log_path, 'w+')
+        limit_files = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, open_file_limit)) if open_file_limit else None
         self.process = subprocess.Popen([daemon_binary(), 'serve', '--port', '0', *arguments],
-                                        cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT)
+                                        cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=limit_files)
         self.port = self._wait_for_port()
         self.url = 'http://127.0.0.1:%d/' % self.port
 
@@ -44,6 +55,9 @@ class Daemon:
 
     def client(self, **options):
         return xmlrpc.client.ServerProxy(self.url, **options)
+
+    def log_text(self):
+        return self.log_path.read_text()
 
     def cpu_seconds(self):
         fields = Path('/proc/%d/stat' % self.process.pid).read_text().rsplit(')', 1)[1].split()
