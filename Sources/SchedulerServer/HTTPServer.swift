@@ -3,9 +3,10 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 
-/// XML-RPC over HTTP/1.1 (keep-alive, pipelining) on SwiftNIO.
+/// XML-RPC over HTTP/1.1 (keep-alive, pipelining), or over HTTPS, on SwiftNIO.
 ///
 /// The event loops only move bytes; each request is answered by a Swift task,
 /// and plugin calls go on to the Python call pool, so a slow plugin never
@@ -19,7 +20,7 @@ public final class HTTPServer: Service, Sendable {
         /// The request line and header fields together; more is answered 431 and the connection closed.
         public var maxHeaderBytes = 64 << 10
         /// A connection that is not waiting for an answer and has moved no bytes for this long is
-        /// closed: an idle keep-alive connection or a half-sent request.
+        /// closed: an idle keep-alive connection, a stalled TLS handshake or a half-sent request.
         public var idleTimeout: Duration = .seconds(60)
         /// Connections beyond this many are closed as soon as they are accepted.
         public var maxConnections = 1024
@@ -31,16 +32,21 @@ public final class HTTPServer: Service, Sendable {
     private let host: String
     private let port: Int
     private let limits: Limits
+    private let tls: ServerTLS?
     private let service: SchedulerService
     private let logger: Logger
     private let group: any EventLoopGroup
     private let boundAddress = NIOLockedValueBox<SocketAddress?>(nil)
     private let connections: OpenConnections
 
-    public init(host: String, port: Int, limits: Limits = .init(), service: SchedulerService, logger: Logger) {
+    public init(
+        host: String, port: Int, limits: Limits = .init(), tls: ServerTLS? = nil, service: SchedulerService,
+        logger: Logger
+    ) {
         self.host = host
         self.port = port
         self.limits = limits
+        self.tls = tls
         self.service = service
         self.logger = logger
         connections = OpenConnections(limit: limits.maxConnections)
@@ -54,7 +60,12 @@ public final class HTTPServer: Service, Sendable {
         let channel = try await bind()
         boundAddress.withLockedValue { $0 = channel.localAddress }
         let shown = channel.localAddress.map { "\($0.ipAddress ?? host):\($0.port ?? port)" } ?? "\(host):\(port)"
-        logger.info("listening on http://\(shown)")
+        if let tls {
+            let clients = tls.requiresClientCertificate ? "; client certificates required" : ""
+            logger.info("listening on https://\(shown)\(clients)")
+        } else {
+            logger.info("listening on http://\(shown)")
+        }
         try await gracefulShutdown()
         logger.info("shutting down: no new connections; finishing requests in flight")
         try? await channel.close()
@@ -64,6 +75,7 @@ public final class HTTPServer: Service, Sendable {
     private func bind() async throws -> any Channel {
         let service = self.service
         let limits = self.limits
+        let sslContext = tls?.context
         let logger = self.logger
         let connections = self.connections
         let decoderLimits = {
@@ -86,7 +98,11 @@ public final class HTTPServer: Service, Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
+                    // First, so that it sees TLS handshake bytes as well as HTTP.
                     try pipeline.addHandler(IdleStateHandler(allTimeout: TimeAmount(limits.idleTimeout)))
+                    if let sslContext {
+                        try pipeline.addHandler(NIOSSLServerHandler(context: sslContext))
+                    }
                     try pipeline.configureHTTPServerPipeline(
                         withPipeliningAssistance: true, withErrorHandling: false,
                         withEncoderConfiguration: .init(), withDecoderLimitConfiguration: decoderLimits)
@@ -134,7 +150,7 @@ final class XMLRPCRequestHandler: ChannelInboundHandler, RemovableChannelHandler
 
     private var closing = false
 
-    /// Whatever went wrong (a reset, a body over the limit
+    /// Whatever went wrong (a refused handshake, a reset, a body over the limit
     /// after its 413), the connection cannot be trusted to carry another request.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // Closing makes the decoders report the cut-off stream too; the first error is the reason.

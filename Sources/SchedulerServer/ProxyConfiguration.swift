@@ -7,6 +7,11 @@ public struct ProxyConfiguration: Sendable, Equatable {
     public var host = "127.0.0.1"
     public var port = 18781
     public var ssl = false
+    /// PEM files for HTTPS: the certificate (chain) and its unencrypted private key.
+    public var sslCert: String?
+    public var sslKey: String?
+    /// A PEM CA bundle; when set, clients must present a certificate it signed.
+    public var sslClientCA: String?
     /// Request size, header size, idle time and connection count limits.
     public var limits = HTTPServer.Limits()
     public var pluginsPath = "python_plugins"
@@ -60,6 +65,12 @@ public struct ProxyConfiguration: Sendable, Equatable {
                     throw fail("ssl must be true or false, got '\(entry.value)'")
                 }
                 ssl = value
+            case .sslCert:
+                sslCert = try Self.file(entry, against: folder, fail)
+            case .sslKey:
+                sslKey = try Self.file(entry, against: folder, fail)
+            case .sslClientCA:
+                sslClientCA = try Self.file(entry, against: folder, fail)
             case .maxRequestBytes:
                 limits.maxRequestBytes = try Self.byteCount(entry, in: Self.requestBytesRange, fail)
             case .maxHeaderBytes:
@@ -108,6 +119,9 @@ public struct ProxyConfiguration: Sendable, Equatable {
         case host
         case port
         case ssl
+        case sslCert = "ssl_cert"
+        case sslKey = "ssl_key"
+        case sslClientCA = "ssl_client_ca"
         case maxRequestBytes = "max_request_bytes"
         case maxHeaderBytes = "max_header_bytes"
         case idleTimeout = "idle_timeout"
@@ -152,6 +166,15 @@ public struct ProxyConfiguration: Sendable, Equatable {
             return "\(count >> shift)\(suffix)"
         }
         return String(count)
+    }
+
+    /// A path to a file the daemon reads at startup; checked there, where a
+    /// missing or unreadable file can be reported with its reason.
+    static func file(
+        _ entry: KeyValueFile.Entry, against folder: String, _ fail: (String) -> Problem
+    ) throws(Problem) -> String {
+        guard !entry.value.isEmpty else { throw fail("\(entry.key) must name a file") }
+        return resolve(entry.value, against: folder)
     }
 
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

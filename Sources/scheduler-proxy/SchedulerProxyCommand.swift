@@ -81,10 +81,22 @@ struct Serve: AsyncParsableCommand {
             }
             configuration.logLevel = logLevel
         }
-        guard !configuration.ssl else {
-            throw ValidationError("ssl = true is not supported by this version yet; serve plain HTTP on 127.0.0.1")
+        // Before the plugins load, so that a bad certificate is reported at once.
+        let tls: ServerTLS?
+        do {
+            tls = try configuration.loadTLS()
+        } catch {
+            throw StartupError(description: "\(error)")
         }
         let logger = makeLogger(level: configuration.logLevel)
+        if !configuration.ssl, configuration.sslCert != nil || configuration.sslKey != nil {
+            logger.warning("ssl_cert or ssl_key is set but ssl = false: serving plain HTTP")
+        }
+        if let tls, Date() < tls.validFrom || Date() > tls.validUntil {
+            logger.warning(
+                "the ssl_cert certificate is valid only from \(tls.validFrom) to \(tls.validUntil): clients will refuse it"
+            )
+        }
         let openFiles = raiseOpenFileLimit()
         if let openFiles, openFiles < configuration.limits.maxConnections + Self.descriptorsBesidesConnections {
             logger.warning(
@@ -97,7 +109,7 @@ struct Serve: AsyncParsableCommand {
             logger.error("plugin not loaded: \(problem)")
         }
         let server = HTTPServer(
-            host: configuration.host, port: configuration.port, limits: configuration.limits,
+            host: configuration.host, port: configuration.port, limits: configuration.limits, tls: tls,
             service: SchedulerService(scheduler: scheduler), logger: logger)
         let group = ServiceGroup(
             configuration: .init(

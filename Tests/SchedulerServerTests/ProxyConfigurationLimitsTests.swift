@@ -16,13 +16,34 @@ private func problem(_ text: String) -> ProxyConfiguration.Problem? {
     return #expect(throws: ProxyConfiguration.Problem.self) { try configuration.apply(file: try write(text)) }
 }
 
-@Suite struct ProxyConfigurationLimitsTests {
+@Suite struct ProxyConfigurationLimitsAndTLSTests {
     @Test func theDefaultsAreSafe() {
         let defaults = ProxyConfiguration()
+        #expect(!defaults.ssl)
+        #expect(defaults.sslCert == nil && defaults.sslKey == nil && defaults.sslClientCA == nil)
         #expect(defaults.limits.maxRequestBytes == 32 << 20)
         #expect(defaults.limits.maxHeaderBytes == 64 << 10)
         #expect(defaults.limits.idleTimeout == .seconds(60))
         #expect(defaults.limits.maxConnections == 1024)
+    }
+
+    @Test func tlsFilesResolveAgainstTheFilesFolder() throws {
+        let path = try write(
+            """
+            ssl = yes
+            ssl_cert = tls/server.pem
+            ssl_key = /etc/scheduler-proxy/server.key
+            ssl_client_ca = ../engine-ca.pem
+            """)
+        var configuration = ProxyConfiguration()
+        try configuration.apply(file: path)
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        #expect(configuration.ssl)
+        #expect(configuration.sslCert == folder.appendingPathComponent("tls/server.pem").path)
+        #expect(configuration.sslKey == "/etc/scheduler-proxy/server.key")
+        #expect(
+            configuration.sslClientCA == folder.deletingLastPathComponent().appendingPathComponent("engine-ca.pem").path
+        )
     }
 
     @Test func limitsAreReadWithOptionalSizeSuffixes() throws {
@@ -62,10 +83,25 @@ private func problem(_ text: String) -> ProxyConfiguration.Problem? {
         ("idle_timeout = 1e9", "got '1e9'"),
         ("max_connections = 0", "max_connections must be a number from 1 to 1000000, got '0'"),
         ("max_connections = many", "got 'many'"),
+        ("ssl_cert =", "ssl_cert must name a file"),
+        ("ssl_client_ca = ", "ssl_client_ca must name a file"),
     ])
     func badValuesAreRefusedWithTheirLineAndTheAllowedRange(line: String, message: String) throws {
         let refused = problem("# a comment first\n\(line)\n")
         #expect(refused?.line == 2)
         #expect(refused?.message.contains(message) == true, "\(refused?.message ?? "no problem reported")")
+    }
+
+    @Test func httpsNeedsBothACertificateAndAKey() throws {
+        var configuration = ProxyConfiguration()
+        #expect(try configuration.loadTLS() == nil)
+        configuration.ssl = true
+        configuration.sslCert = "/nonexistent/server.pem"
+        let missingKey = #expect(throws: ServerTLS.Problem.self) { try configuration.loadTLS() }
+        #expect(missingKey?.description == "ssl = true needs ssl_cert and ssl_key (PEM files)")
+        configuration.sslKey = "/nonexistent/server.key"
+        let unreadable = #expect(throws: ServerTLS.Problem.self) { try configuration.loadTLS() }
+        #expect(
+            unreadable?.description == "ssl_cert /nonexistent/server.pem: cannot read it: No such file or directory")
     }
 }
