@@ -114,7 +114,8 @@ public struct ProxyConfiguration: Sendable, Equatable {
     }
 
     /// Every key `scheduler.conf` may set. The parser switches over these
-    /// exhaustively, so a key cannot be read without being listed here.
+    /// exhaustively, so a key cannot be read without being listed here (and a
+    /// test holds `etc/scheduler.conf` to this list).
     public enum Key: String, CaseIterable, Sendable {
         case host
         case port

@@ -105,3 +105,43 @@ private func problem(_ text: String) -> ProxyConfiguration.Problem? {
             unreadable?.description == "ssl_cert /nonexistent/server.pem: cannot read it: No such file or directory")
     }
 }
+
+/// `etc/scheduler.conf` is the reference for every key: it must name each key
+/// the parser reads, and nothing else, with values the parser accepts.
+@Suite struct SampleConfigurationTests {
+    static let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("etc/scheduler.conf").path
+
+    /// Settings written as comments (`# key = value`), turned back into settings.
+    static func commentedOutSettings(_ text: String) -> [String] {
+        text.split(separator: "\n").compactMap { line in
+            guard line.hasPrefix("#"), let equals = line.firstIndex(of: "=") else { return nil }
+            let key = line.dropFirst()[..<equals].trimmingCharacters(in: .whitespaces)
+            let isKey = !key.isEmpty && key.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "_" }
+            return isKey ? String(line.dropFirst()).trimmingCharacters(in: .whitespaces) : nil
+        }
+    }
+
+    @Test func theSampleNamesEveryKnownKeyOnceAndNoOther() throws {
+        let text = try String(contentsOfFile: Self.sample, encoding: .utf8)
+        let active = try KeyValueFile(parsing: text).entries.map(\.key)
+        let commented = try KeyValueFile(parsing: Self.commentedOutSettings(text).joined(separator: "\n")).entries
+            .map(\.key)
+        let named = active + commented
+        #expect(Set(named) == Set(ProxyConfiguration.knownKeys))
+        #expect(named.count == Set(named).count, "a key is named twice: \(named.sorted())")
+        #expect(ProxyConfiguration.knownKeys.contains("max_connections"))
+    }
+
+    @Test func theSampleAppliesAsShippedAndWithEveryCommentedSettingTurnedOn() throws {
+        var shipped = ProxyConfiguration()
+        try shipped.apply(file: Self.sample)
+        #expect(shipped.host == "127.0.0.1" && shipped.port == 18781)
+        #expect(shipped.limits == HTTPServer.Limits(), "the sample should show the embedded defaults")
+
+        let text = try String(contentsOfFile: Self.sample, encoding: .utf8)
+        var everything = ProxyConfiguration()
+        try everything.apply(file: try write(text + "\n" + Self.commentedOutSettings(text).joined(separator: "\n")))
+        #expect(everything.sslCert != nil && everything.sslKey != nil && everything.sslClientCA != nil)
+    }
+}
