@@ -40,6 +40,12 @@ def test_https_serves_the_protocol_to_xmlrpc_client(start_daemon, pki):
     assert daemon.client().discover()['filters']['classic_print']
     assert daemon.client().runFilters(['classic_print'], ['h1', 'h2'], 'vm', {})['result'] == ['h1']
 
+    # SIGTERM still stops it cleanly with a TLS connection kept alive.
+    kept_alive = http.client.HTTPSConnection('127.0.0.1', daemon.port, context=pki.client_context(), timeout=60)
+    kept_alive.request('POST', '/', body=b'<methodCall><methodName>discover</methodName></methodCall>')
+    assert kept_alive.getresponse().read()
+    assert daemon.stop() == 0
+
 
 def test_plain_http_to_the_https_port_fails_and_the_daemon_goes_on(start_daemon, pki):
     daemon = start_daemon(pki.https_config(), ssl_context=pki.client_context())
