@@ -3,17 +3,27 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 
-/// XML-RPC over HTTP/1.1 (keep-alive, pipelining) on SwiftNIO.
+/// XML-RPC over HTTP/1.1 (keep-alive, pipelining), or over HTTPS, on SwiftNIO.
 ///
 /// The event loops only move bytes; each request is answered by a Swift task,
 /// and plugin calls go on to the Python call pool, so a slow plugin never
 /// holds up other connections.
 public final class HTTPServer: Service, Sendable {
-    public struct Limits: Sendable {
-        /// Larger bodies are answered 413 before they are buffered.
+    /// What one client may cost the daemon. The defaults are far above what the
+    /// engine sends and far below what would hurt the machine.
+    public struct Limits: Sendable, Equatable {
+        /// Larger bodies are answered 413 before they are buffered, and the connection is closed.
         public var maxRequestBytes = 32 << 20
+        /// The request line and header fields together; more is answered 431 and the connection closed.
+        public var maxHeaderBytes = 64 << 10
+        /// A connection that is not waiting for an answer and has moved no bytes for this long is
+        /// closed: an idle keep-alive connection, a stalled TLS handshake or a half-sent request.
+        public var idleTimeout: Duration = .seconds(60)
+        /// Connections beyond this many are closed as soon as they are accepted.
+        public var maxConnections = 1024
         /// How long in-flight requests may take to finish at shutdown.
         public var shutdownGracePeriod: Duration = .seconds(30)
         public init() {}
@@ -22,18 +32,24 @@ public final class HTTPServer: Service, Sendable {
     private let host: String
     private let port: Int
     private let limits: Limits
+    private let tls: ServerTLS?
     private let service: SchedulerService
     private let logger: Logger
     private let group: any EventLoopGroup
     private let boundAddress = NIOLockedValueBox<SocketAddress?>(nil)
-    private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+    private let connections: OpenConnections
 
-    public init(host: String, port: Int, limits: Limits = .init(), service: SchedulerService, logger: Logger) {
+    public init(
+        host: String, port: Int, limits: Limits = .init(), tls: ServerTLS? = nil, service: SchedulerService,
+        logger: Logger
+    ) {
         self.host = host
         self.port = port
         self.limits = limits
+        self.tls = tls
         self.service = service
         self.logger = logger
+        connections = OpenConnections(limit: limits.maxConnections)
         group = MultiThreadedEventLoopGroup.singleton
     }
 
@@ -44,7 +60,12 @@ public final class HTTPServer: Service, Sendable {
         let channel = try await bind()
         boundAddress.withLockedValue { $0 = channel.localAddress }
         let shown = channel.localAddress.map { "\($0.ipAddress ?? host):\($0.port ?? port)" } ?? "\(host):\(port)"
-        logger.info("listening on http://\(shown)")
+        if let tls {
+            let clients = tls.requiresClientCertificate ? "; client certificates required" : ""
+            logger.info("listening on https://\(shown)\(clients)")
+        } else {
+            logger.info("listening on http://\(shown)")
+        }
         try await gracefulShutdown()
         logger.info("shutting down: no new connections; finishing requests in flight")
         try? await channel.close()
@@ -53,25 +74,42 @@ public final class HTTPServer: Service, Sendable {
 
     private func bind() async throws -> any Channel {
         let service = self.service
-        let maxRequestBytes = limits.maxRequestBytes
+        let limits = self.limits
+        let sslContext = tls?.context
         let logger = self.logger
         let connections = self.connections
+        let decoderLimits = {
+            var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+            decoderLimits.maxHeaderFieldSize = limits.maxHeaderBytes
+            decoderLimits.maxHeaderListSize = limits.maxHeaderBytes
+            return decoderLimits
+        }()
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ConnectionLimiter(connections: connections, logger: logger))
+                }
+            }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
-                let id = ObjectIdentifier(channel)
-                connections.withLockedValue { $0[id] = channel }
-                channel.closeFuture.whenComplete { _ in
-                    _ = connections.withLockedValue { $0.removeValue(forKey: id) }
-                }
-                return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true, withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandlers([
-                        NIOHTTPServerRequestAggregator(maxContentLength: maxRequestBytes),
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    // First, so that it sees TLS handshake bytes as well as HTTP.
+                    try pipeline.addHandler(IdleStateHandler(allTimeout: TimeAmount(limits.idleTimeout)))
+                    if let sslContext {
+                        try pipeline.addHandler(NIOSSLServerHandler(context: sslContext))
+                    }
+                    try pipeline.configureHTTPServerPipeline(
+                        withPipeliningAssistance: true, withErrorHandling: false,
+                        withEncoderConfiguration: .init(), withDecoderLimitConfiguration: decoderLimits)
+                    try pipeline.addHandlers([
+                        HTTPProtocolErrorResponder(),
+                        NIOHTTPServerRequestAggregator(maxContentLength: limits.maxRequestBytes),
+                        IdleConnectionCloser(),
                         XMLRPCRequestHandler(service: service, logger: logger),
                     ])
                 }
@@ -82,17 +120,16 @@ public final class HTTPServer: Service, Sendable {
 
     /// Lets every open connection finish its current request, then closes it.
     private func quiesce() async {
-        let open = connections.withLockedValue { Array($0.values) }
-        for channel in open {
+        for channel in connections.all {
             channel.eventLoop.execute {
                 channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
             }
         }
         let deadline = ContinuousClock.now + limits.shutdownGracePeriod
-        while ContinuousClock.now < deadline, !connections.withLockedValue({ $0.isEmpty }) {
+        while ContinuousClock.now < deadline, !connections.all.isEmpty {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        for channel in connections.withLockedValue({ Array($0.values) }) {
+        for channel in connections.all {
             try? await channel.close()
         }
     }
@@ -109,6 +146,35 @@ final class XMLRPCRequestHandler: ChannelInboundHandler, RemovableChannelHandler
     init(service: SchedulerService, logger: Logger) {
         self.service = service
         self.logger = logger
+    }
+
+    private var closing = false
+
+    /// Whatever went wrong (a refused handshake, a reset, a body over the limit
+    /// after its 413), the connection cannot be trusted to carry another request.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Closing makes the decoders report the cut-off stream too; the first error is the reason.
+        guard !closing else { return }
+        closing = true
+        // Most HTTPS clients hang up without a TLS close_notify; with HTTP's own
+        // framing that loses nothing, so it is not worth a line.
+        if error as? NIOSSLError != .uncleanShutdown {
+            logger.debug(
+                "closing the connection from \(context.remoteAddress?.description ?? "a client"): \(Self.reason(error))"
+            )
+        }
+        context.close(promise: nil)
+    }
+
+    static func reason(_ error: any Error) -> String {
+        switch error {
+        case let error as NIOHTTPObjectAggregatorError where error == .frameTooLong:
+            "the request body is larger than max_request_bytes"
+        case let error as HTTPParserError where error == .headerOverflow:
+            "the request line and headers are larger than max_header_bytes"
+        default:
+            String(describing: error)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

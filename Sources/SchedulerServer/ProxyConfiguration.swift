@@ -7,6 +7,13 @@ public struct ProxyConfiguration: Sendable, Equatable {
     public var host = "127.0.0.1"
     public var port = 18781
     public var ssl = false
+    /// PEM files for HTTPS: the certificate (chain) and its unencrypted private key.
+    public var sslCert: String?
+    public var sslKey: String?
+    /// A PEM CA bundle; when set, clients must present a certificate it signed.
+    public var sslClientCA: String?
+    /// Request size, header size, idle time and connection count limits.
+    public var limits = HTTPServer.Limits()
     public var pluginsPath = "python_plugins"
     public var pluginsConfPath = "etc/plugins"
     /// Seconds one unit call may take.
@@ -78,96 +85,182 @@ public struct ProxyConfiguration: Sendable, Equatable {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         for entry in file.entries {
             func fail(_ message: String) -> Problem { Problem(file: path, line: entry.line, message: message) }
-            switch entry.key {
-            case "host":
+            guard let key = Key(rawValue: entry.key) else {
+                throw fail("unknown key '\(entry.key)' (known: \(Self.knownKeys.joined(separator: ", ")))")
+            }
+            switch key {
+            case .host:
                 guard !entry.value.isEmpty else { throw fail("host must not be empty") }
                 host = entry.value
-            case "port":
+            case .port:
                 guard let value = Int(entry.value), (0...65535).contains(value) else {
                     throw fail("port must be a number from 0 to 65535, got '\(entry.value)'")
                 }
                 port = value
-            case "ssl":
+            case .ssl:
                 guard let value = Self.boolean(entry.value) else {
                     throw fail("ssl must be true or false, got '\(entry.value)'")
                 }
                 ssl = value
-            case "plugins_path":
-                pluginsPath = Self.resolve(entry.value, against: folder)
-            case "plugins_conf_path":
-                pluginsConfPath = Self.resolve(entry.value, against: folder)
-            case "plugin_timeout":
-                guard let value = Double(entry.value), value > 0, value.isFinite else {
-                    throw fail("plugin_timeout must be a positive number of seconds, got '\(entry.value)'")
+            case .sslCert:
+                sslCert = try Self.file(entry, against: folder, fail)
+            case .sslKey:
+                sslKey = try Self.file(entry, against: folder, fail)
+            case .sslClientCA:
+                sslClientCA = try Self.file(entry, against: folder, fail)
+            case .maxRequestBytes:
+                limits.maxRequestBytes = try Self.byteCount(entry, in: Self.requestBytesRange, fail)
+            case .maxHeaderBytes:
+                limits.maxHeaderBytes = try Self.byteCount(entry, in: Self.headerBytesRange, fail)
+            case .idleTimeout:
+                guard let value = Double(entry.value), Self.idleTimeoutRange.contains(value) else {
+                    throw fail(
+                        "idle_timeout must be a number of seconds from \(Self.idleTimeoutRange.lowerBound) to "
+                            + "\(Int(Self.idleTimeoutRange.upperBound)), got '\(entry.value)'")
                 }
-                pluginTimeout = value
-            case "python_threads":
+                limits.idleTimeout = .milliseconds(Int64((value * 1000).rounded()))
+            case .maxConnections:
+                guard let value = Int(entry.value), Self.connectionsRange.contains(value) else {
+                    throw fail(
+                        "max_connections must be a number from 1 to \(Self.connectionsRange.upperBound), "
+                            + "got '\(entry.value)'")
+                }
+                limits.maxConnections = value
+            case .pluginsPath:
+                pluginsPath = Self.resolve(entry.value, against: folder)
+            case .pluginsConfPath:
+                pluginsConfPath = Self.resolve(entry.value, against: folder)
+            case .pluginTimeout:
+                pluginTimeout = try Self.seconds(entry, fail)
+            case .pythonThreads:
                 guard let value = Int(entry.value), (1...256).contains(value) else {
                     throw fail("python_threads must be a number from 1 to 256, got '\(entry.value)'")
                 }
                 pythonThreads = value
-            case "log_level":
+            case .logLevel:
                 guard Self.logLevels.contains(entry.value) else {
                     throw fail(
                         "log_level must be one of \(Self.logLevels.joined(separator: ", ")), got '\(entry.value)'")
                 }
                 logLevel = entry.value
-            case "request_timeout":
+            case .requestTimeout:
                 requestTimeout = try Self.seconds(entry, fail)
-            case "inventory":
+            case .inventory:
                 guard let mode = InventoryMode(rawValue: entry.value) else {
                     let modes = InventoryMode.allCases.map(\.rawValue).joined(separator: ", ")
                     throw fail("inventory must be one of \(modes), got '\(entry.value)'")
                 }
                 inventory = mode
-            case "inventory_path":
+            case .inventoryPath:
                 inventoryPath = Self.resolve(entry.value, against: folder)
-            case "ovirt_url":
+            case .ovirtURL:
                 guard entry.value.hasPrefix("http://") || entry.value.hasPrefix("https://") else {
                     throw fail("ovirt_url must start with http:// or https://, got '\(entry.value)'")
                 }
                 ovirtURL = entry.value
-            case "ovirt_user":
+            case .ovirtUser:
                 ovirtUser = entry.value
-            case "ovirt_password_file":
+            case .ovirtPasswordFile:
                 ovirtPasswordFile = Self.resolve(entry.value, against: folder)
-            case "ovirt_ca_file":
+            case .ovirtCAFile:
                 ovirtCAFile = Self.resolve(entry.value, against: folder)
-            case "reload_interval":
-                guard let value = Double(entry.value), value >= 0, value.isFinite else {
-                    throw fail(
-                        "reload_interval must be a number of seconds (0 turns polling off), got '\(entry.value)'")
-                }
-                reloadInterval = value
-            case "isolation":
+            case .reloadInterval:
+                reloadInterval = try Self.seconds(entry, allowingZero: "turns polling off", fail)
+            case .isolation:
                 guard let mode = Isolation(rawValue: entry.value) else {
                     let modes = Isolation.allCases.map(\.rawValue).joined(separator: " or ")
                     throw fail("isolation must be \(modes), got '\(entry.value)'")
                 }
                 isolation = mode
-            case "worker_count":
+            case .workerCount:
                 workerCount = try Self.count(entry, 1...256, fail)
-            case "worker_max_calls":
+            case .workerMaxCalls:
                 workerMaxCalls = try Self.count(entry, 1...Int(Int32.max), fail)
-            case "worker_max_rss_mb":
+            case .workerMaxRSSMegabytes:
                 workerMaxRSSMegabytes = try Self.count(entry, 16...(1 << 30), fail)
-            case "inventory_ttl":
-                guard let value = Double(entry.value), value >= 0, value.isFinite else {
-                    throw fail("inventory_ttl must be a number of seconds (0 or more), got '\(entry.value)'")
-                }
-                inventoryTTL = value
-            default:
-                throw fail("unknown key '\(entry.key)' (known: \(Self.knownKeys.joined(separator: ", ")))")
+            case .inventoryTTL:
+                inventoryTTL = try Self.seconds(entry, allowingZero: "fetches every time", fail)
             }
         }
     }
 
-    public static let knownKeys = [
-        "host", "port", "ssl", "plugins_path", "plugins_conf_path", "plugin_timeout", "python_threads", "log_level",
-        "request_timeout", "inventory", "inventory_path", "ovirt_url", "ovirt_user", "ovirt_password_file",
-        "ovirt_ca_file", "inventory_ttl", "reload_interval", "isolation", "worker_count", "worker_max_calls",
-        "worker_max_rss_mb",
-    ]
+    /// Every key `scheduler.conf` may set. The parser switches over these
+    /// exhaustively, so a key cannot be read without being listed here (and a
+    /// test holds `etc/scheduler.conf` to this list).
+    public enum Key: String, CaseIterable, Sendable {
+        case host
+        case port
+        case ssl
+        case sslCert = "ssl_cert"
+        case sslKey = "ssl_key"
+        case sslClientCA = "ssl_client_ca"
+        case maxRequestBytes = "max_request_bytes"
+        case maxHeaderBytes = "max_header_bytes"
+        case idleTimeout = "idle_timeout"
+        case maxConnections = "max_connections"
+        case pluginsPath = "plugins_path"
+        case pluginsConfPath = "plugins_conf_path"
+        case pluginTimeout = "plugin_timeout"
+        case pythonThreads = "python_threads"
+        case logLevel = "log_level"
+        case requestTimeout = "request_timeout"
+        case reloadInterval = "reload_interval"
+        case inventory
+        case inventoryPath = "inventory_path"
+        case ovirtURL = "ovirt_url"
+        case ovirtUser = "ovirt_user"
+        case ovirtPasswordFile = "ovirt_password_file"
+        case ovirtCAFile = "ovirt_ca_file"
+        case inventoryTTL = "inventory_ttl"
+        case isolation
+        case workerCount = "worker_count"
+        case workerMaxCalls = "worker_max_calls"
+        case workerMaxRSSMegabytes = "worker_max_rss_mb"
+    }
+
+    public static var knownKeys: [String] { Key.allCases.map(\.rawValue) }
+
+    static let requestBytesRange = 1024...(1 << 30)
+    static let headerBytesRange = 1024...(1 << 20)
+    static let idleTimeoutRange = 0.1...86400.0
+    static let connectionsRange = 1...1_000_000
+
+    /// A size in bytes, optionally with a K, M or G suffix (powers of 1024).
+    static func byteCount(
+        _ entry: KeyValueFile.Entry, in range: ClosedRange<Int>, _ fail: (String) -> Problem
+    ) throws(Problem) -> Int {
+        var digits = Substring(entry.value)
+        var unit = 1
+        if let suffix = digits.last, let power = ["K": 1, "M": 2, "G": 3][suffix.uppercased()] {
+            unit = 1 << (10 * power)
+            digits = digits.dropLast()
+        }
+        guard let count = Int(digits), count >= 0, count <= range.upperBound / unit,
+            range.contains(count * unit)
+        else {
+            throw fail(
+                "\(entry.key) must be a number of bytes from \(Self.bytes(range.lowerBound)) to "
+                    + "\(Self.bytes(range.upperBound)) (K, M and G suffixes allowed), got '\(entry.value)'")
+        }
+        return count * unit
+    }
+
+    static func bytes(_ count: Int) -> String {
+        for (suffix, shift) in [("G", 30), ("M", 20), ("K", 10)] where count >= 1 << shift && count % (1 << shift) == 0
+        {
+            return "\(count >> shift)\(suffix)"
+        }
+        return String(count)
+    }
+
+    /// A path to a file the daemon reads at startup; checked there, where a
+    /// missing or unreadable file can be reported with its reason.
+    static func file(
+        _ entry: KeyValueFile.Entry, against folder: String, _ fail: (String) -> Problem
+    ) throws(Problem) -> String {
+        guard !entry.value.isEmpty else { throw fail("\(entry.key) must name a file") }
+        return resolve(entry.value, against: folder)
+    }
 
     private static func count(_ entry: KeyValueFile.Entry, _ range: ClosedRange<Int>, _ fail: (String) -> Problem)
         throws(Problem) -> Int
@@ -180,9 +273,13 @@ public struct ProxyConfiguration: Sendable, Equatable {
         return value
     }
 
-    private static func seconds(_ entry: KeyValueFile.Entry, _ fail: (String) -> Problem) throws(Problem) -> Double {
-        guard let value = Double(entry.value), value > 0, value.isFinite else {
-            throw fail("\(entry.key) must be a positive number of seconds, got '\(entry.value)'")
+    /// A number of seconds; zero only where it means something (`allowingZero` says what).
+    private static func seconds(
+        _ entry: KeyValueFile.Entry, allowingZero zeroMeaning: String? = nil, _ fail: (String) -> Problem
+    ) throws(Problem) -> Double {
+        guard let value = Double(entry.value), value.isFinite, value > 0 || (value == 0 && zeroMeaning != nil) else {
+            let expected = zeroMeaning.map { "a number of seconds (0 \($0))" } ?? "a positive number of seconds"
+            throw fail("\(entry.key) must be \(expected), got '\(entry.value)'")
         }
         return value
     }

@@ -31,7 +31,7 @@ struct ConfigurationOptions: ParsableArguments {
             do {
                 try configuration.apply(file: config)
             } catch {
-                throw ValidationError("\(error)")
+                throw StartupError(description: "\(error)")
             }
         }
         if let plugins { configuration.pluginsPath = plugins }
@@ -64,6 +64,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
+    /// The listening socket, logs, plugin files and the Python runtime's own.
+    static let descriptorsBesidesConnections = 64
+
     func run() async throws {
         var configuration = try options.load()
         if let host { configuration.host = host }
@@ -78,10 +81,28 @@ struct Serve: AsyncParsableCommand {
             }
             configuration.logLevel = logLevel
         }
-        guard !configuration.ssl else {
-            throw ValidationError("ssl = true is not supported by this version yet; serve plain HTTP on 127.0.0.1")
+        // Before the plugins load, so that a bad certificate is reported at once.
+        let tls: ServerTLS?
+        do {
+            tls = try configuration.loadTLS()
+        } catch {
+            throw StartupError(description: "\(error)")
         }
         let logger = makeLogger(level: configuration.logLevel)
+        if !configuration.ssl, configuration.sslCert != nil || configuration.sslKey != nil {
+            logger.warning("ssl_cert or ssl_key is set but ssl = false: serving plain HTTP")
+        }
+        if let tls, Date() < tls.validFrom || Date() > tls.validUntil {
+            logger.warning(
+                "the ssl_cert certificate is valid only from \(tls.validFrom) to \(tls.validUntil): clients will refuse it"
+            )
+        }
+        let openFiles = raiseOpenFileLimit()
+        if let openFiles, openFiles < configuration.limits.maxConnections + Self.descriptorsBesidesConnections {
+            logger.warning(
+                "max_connections = \(configuration.limits.maxConnections) needs more file descriptors than the \(openFiles) this process may open: raise its limit (LimitNOFILE) or lower max_connections"
+            )
+        }
         let workers = try configuration.makeWorkers(logger: logger)
         if workers != nil {
             logger.info("plugins run in worker processes", metadata: ["workers": "\(configuration.workerCount)"])
@@ -93,8 +114,8 @@ struct Serve: AsyncParsableCommand {
             logger.error("plugin not loaded: \(problem)")
         }
         let server = HTTPServer(
-            host: configuration.host, port: configuration.port, service: SchedulerService(scheduler: scheduler),
-            logger: logger)
+            host: configuration.host, port: configuration.port, limits: configuration.limits, tls: tls,
+            service: SchedulerService(scheduler: scheduler), logger: logger)
         let watcher = PluginWatcher(
             scheduler: scheduler,
             interval: configuration.reloadInterval > 0
@@ -106,6 +127,11 @@ struct Serve: AsyncParsableCommand {
         try await group.run()
         logger.info("stopped")
     }
+}
+
+/// A problem that stops the daemon before it serves: printed as one line, exit status 1.
+struct StartupError: Error, CustomStringConvertible {
+    var description: String
 }
 
 struct Discover: AsyncParsableCommand {

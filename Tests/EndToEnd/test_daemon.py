@@ -42,6 +42,12 @@ def test_serve_runs_on_the_embedded_defaults_from_the_repository():
     assert running.stop(signal.SIGINT) == 0
 
 
+def test_the_sample_configuration_serves_the_shipped_plugins():
+    running = Daemon('--config', str(REPOSITORY / 'etc' / 'scheduler.conf'))
+    assert 'max_vms' in running.client().discover()['filters']
+    assert running.stop() == 0
+
+
 def discover(*arguments):
     return subprocess.run([daemon_binary(), 'discover', *arguments], cwd=REPOSITORY, capture_output=True,
                           text=True, timeout=120)
