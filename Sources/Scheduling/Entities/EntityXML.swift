@@ -127,8 +127,11 @@ public struct EntityXMLReader: ~Copyable {
         guard let root = xmlDocGetRootElement(document) else {
             throw EntityXMLError(line: 0, message: "the document has no root element")
         }
-        var builder = TreeBuilder(limits: limits, names: names)
-        defer { names = builder.names }
+        // The names move into the builder and back, so the dictionary is never shared and
+        // never copied on its first insertion.
+        var builder = TreeBuilder(limits: limits, names: [:])
+        swap(&builder.names, &names)
+        defer { swap(&builder.names, &names) }
         return try builder.element(root, depth: 1)
     }
 
