@@ -3,6 +3,7 @@
 
 Every contender serves the same protocol with the same plugins (Benchmarks/plugins):
   daemon          scheduler-proxy (release build), plugins embedded in-process
+  workers         the same daemon with isolation = process: plugins in its worker processes
   python          Python's xmlrpc.server with a threading mixin calling the plugins directly
   classic         the same server, each plugin call in a new `python3 -c` process (the classic proxy's model)
 
@@ -61,6 +62,13 @@ WORKLOADS = [
 ]
 
 
+def workers_config():
+    """A scheduler.conf that runs the benchmark plugins in the daemon's worker processes."""
+    path = Path(tempfile.mkdtemp(prefix='scheduler-proxy-workers-')) / 'scheduler.conf'
+    path.write_text('plugins_path = %s\nplugins_conf_path = %s\nisolation = process\n' % (PLUGINS, PLUGINS / 'conf'))
+    return path
+
+
 class Contender:
     def __init__(self, name, command):
         self.name = name
@@ -96,9 +104,28 @@ class Contender:
     def url(self):
         return 'http://127.0.0.1:%d/' % self.port
 
+    def _processes(self):
+        """The contender and its live children (the daemon's worker processes)."""
+        found, pending = [], [self.process.pid]
+        while pending:
+            pid = pending.pop()
+            found.append(pid)
+            for task in Path('/proc/%d/task' % pid).glob('*/children'):
+                try:
+                    pending += [int(child) for child in task.read_text().split()]
+                except OSError:
+                    pass
+        return found
+
     def _status(self, field):
-        text = Path('/proc/%d/status' % self.process.pid).read_text()
-        return int(re.search(r'^%s:\s+(\d+) kB' % field, text, re.M).group(1)) / 1024
+        total = 0
+        for pid in self._processes():
+            try:
+                text = Path('/proc/%d/status' % pid).read_text()
+            except OSError:
+                continue
+            total += int(re.search(r'^%s:\s+(\d+) kB' % field, text, re.M).group(1)) / 1024
+        return total
 
     def rss_mb(self):
         return self._status('VmRSS')
@@ -107,9 +134,15 @@ class Contender:
         return self._status('VmHWM')
 
     def cpu_seconds(self):
-        # Children too: the classic model's plugin processes are its cost.
-        fields = Path('/proc/%d/stat' % self.process.pid).read_text().rsplit(')', 1)[1].split()
-        ticks = sum(int(value) for value in fields[11:15])
+        # Children too: the classic model's finished plugin processes (reaped: cutime, cstime)
+        # and the daemon's live worker processes are their cost.
+        ticks = 0
+        for index, pid in enumerate(self._processes()):
+            try:
+                fields = Path('/proc/%d/stat' % pid).read_text().rsplit(')', 1)[1].split()
+            except OSError:
+                continue
+            ticks += sum(int(value) for value in fields[11:15 if index == 0 else 13])
         return ticks / os.sysconf('SC_CLK_TCK')
 
 
@@ -165,7 +198,8 @@ def main():
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--seconds', type=int, default=3, help='wrk duration of one measurement')
     parser.add_argument('--soak-requests', type=int, default=100_000)
-    parser.add_argument('--contenders', default='daemon,python,classic')
+    parser.add_argument('--contenders', default='daemon,workers,python,classic',
+                        help='daemon (isolation = thread), workers (isolation = process), python, classic')
     parser.add_argument('--json', help='also write the raw figures to this file')
     parser.add_argument('--no-micro', action='store_true', help='skip the Swift micro-benchmarks')
     parser.add_argument('--results', help='also write the report, with the machine it ran on, to this Markdown file')
@@ -175,6 +209,9 @@ def main():
     available = {
         'daemon': Contender('daemon', [binary, 'serve', '--port', '0', '--plugins', str(PLUGINS),
                                        '--plugins-conf', str(PLUGINS / 'conf'), '--log-level', 'info']),
+        # The same daemon with its plugins in worker processes (isolation = process).
+        'workers': Contender('workers', [binary, 'serve', '--port', '0', '--config', str(workers_config()),
+                                         '--log-level', 'info']),
         'python': Contender('python', [sys.executable, str(BENCHMARKS / 'python_server.py'), '--port', '0',
                                        '--plugins', str(PLUGINS), '--mode', 'inprocess']),
         'classic': Contender('classic', [sys.executable, str(BENCHMARKS / 'python_server.py'), '--port', '0',
