@@ -6,6 +6,7 @@
 /// deadlines, result checking, aggregation — is in Swift.
 let pluginRuntimeSource = #"""
     import ast
+    import copy
     import hashlib
     import inspect
     import sys
@@ -211,14 +212,208 @@ let pluginRuntimeSource = #"""
         return module
 
 
-    class Unit:
-        """One policy unit: how to get a fresh (or the persistent) target to call."""
-        __slots__ = ('code', 'module_name', 'path', 'class_name', 'method', 'persistent', 'module', '_target', '_lock')
+    # Every call must see the plugin as a freshly started process would. Running the
+    # file's body again costs tens of microseconds a call (making classes is slow), far
+    # more than a typical unit's own work. When the body only defines things, a module
+    # that no call has changed is as good as a fresh one: such modules are kept and
+    # reused, and each is checked after every call it served.
 
-        def __init__(self, code, module_name, path, class_name, method, persistent, module):
+    def _simple(node):
+        """An expression whose evaluation runs no plugin code: names, attributes,
+        constants, and subscripts or unions of those (annotations such as list[str])."""
+        if isinstance(node, (ast.Name, ast.Constant)):
+            return True
+        if isinstance(node, ast.Attribute):
+            return _simple(node.value)
+        if isinstance(node, ast.Subscript):
+            return _simple(node.value) and _simple(node.slice)
+        if isinstance(node, ast.Tuple):
+            return all(_simple(item) for item in node.elts)
+        if isinstance(node, ast.BinOp):
+            return isinstance(node.op, ast.BitOr) and _simple(node.left) and _simple(node.right)
+        return False
+
+
+    def _literal_value(node):
+        try:
+            ast.literal_eval(node)
+            return True
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return False
+
+
+    _DECORATORS = ('staticmethod', 'classmethod', 'property')
+
+
+    def _defines_only(function):
+        decorators_ok = all(
+            (isinstance(decorator, ast.Name) and decorator.id in _DECORATORS)
+            or (isinstance(decorator, ast.Attribute) and decorator.attr in ('setter', 'getter', 'deleter')
+                and isinstance(decorator.value, ast.Name))
+            for decorator in function.decorator_list)
+        arguments = function.args
+        defaults = arguments.defaults + [value for value in arguments.kw_defaults if value is not None]
+        annotations = [function.returns] + [argument.annotation for argument in
+                                            arguments.posonlyargs + arguments.args + arguments.kwonlyargs
+                                            + [arguments.vararg, arguments.kwarg] if argument is not None]
+        return (decorators_ok and all(_simple(value) or _literal_value(value) for value in defaults)
+                and all(_simple(annotation) for annotation in annotations if annotation is not None))
+
+
+    def _declarative(statements):
+        """True when running these statements only imports and defines: classes, functions
+        and constant values, nothing that could read a file, the clock or the network."""
+        for statement in statements:
+            if isinstance(statement, (ast.Import, ast.ImportFrom, ast.Pass)):
+                continue
+            if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+                continue  # a docstring
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if not _defines_only(statement):
+                    return False
+                continue
+            if isinstance(statement, ast.ClassDef):
+                if (statement.decorator_list or statement.keywords
+                        or not all(_simple(base) for base in statement.bases)
+                        or not _declarative(statement.body)):
+                    return False
+                continue
+            if isinstance(statement, ast.Assign):
+                if not all(isinstance(target, ast.Name) for target in statement.targets):
+                    return False
+                if not (_literal_value(statement.value) or _simple(statement.value)):
+                    return False
+                continue
+            if isinstance(statement, ast.AnnAssign):
+                if not isinstance(statement.target, ast.Name) or not _simple(statement.annotation):
+                    return False
+                if statement.value is not None and not (
+                        _literal_value(statement.value) or _simple(statement.value)):
+                    return False
+                continue
+            if isinstance(statement, ast.Try):
+                # try: import fast_json / except ImportError: import json
+                if (statement.finalbody or not _declarative(statement.body + statement.orelse)
+                        or not all((handler.type is None or _simple(handler.type))
+                                   and _declarative(handler.body) for handler in statement.handlers)):
+                    return False
+                continue
+            if isinstance(statement, ast.If) and _is_main_guard(statement.test):
+                continue  # never true: plugins are not run as __main__
+            return False
+        return True
+
+
+    def _is_main_guard(test):
+        return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == '__name__'
+                and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)
+                and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value == '__main__')
+
+
+    _CONTAINERS = (list, dict, set, bytearray, tuple)
+
+
+    class _Fingerprint:
+        """What a call could change in a freshly run module: the bindings of the module
+        and of its classes, the contents of its containers, and its functions' defaults."""
+        __slots__ = ('bindings', 'containers', 'functions')
+
+        def __init__(self, module):
+            self.bindings = []
+            self.containers = []
+            self.functions = []
+            seen = set()
+            name = module.__name__
+
+            def visit(value):
+                if id(value) in seen:
+                    return
+                seen.add(id(value))
+                if isinstance(value, (staticmethod, classmethod)):
+                    visit(value.__func__)
+                elif isinstance(value, property):
+                    for function in (value.fget, value.fset, value.fdel):
+                        if function is not None:
+                            visit(function)
+                elif isinstance(value, types.FunctionType):
+                    if value.__module__ == name:
+                        self.functions.append((value, value.__defaults__, value.__kwdefaults__, value.__code__))
+                elif isinstance(value, type):
+                    if value.__module__ == name:
+                        visit_namespace(value.__dict__)
+                elif isinstance(value, _CONTAINERS):
+                    self.containers.append((value, copy.deepcopy(value)))
+
+            def visit_namespace(namespace):
+                self.bindings.append((namespace, dict(namespace)))
+                for key, value in namespace.items():
+                    if key != '__builtins__':
+                        visit(value)
+
+            visit_namespace(module.__dict__)
+
+        def unchanged(self):
+            # Dict equality runs in C and compares identity first: a binding the call
+            # replaced by an equal value leaves the module as good as fresh.
+            for namespace, pristine in self.bindings:
+                if namespace != pristine:
+                    return False
+            for value, pristine in self.containers:
+                if type(value) is not type(pristine) or value != pristine:
+                    return False
+            for function, defaults, kwdefaults, code in self.functions:
+                if (function.__dict__ or function.__defaults__ is not defaults
+                        or function.__kwdefaults__ is not kwdefaults or function.__code__ is not code):
+                    return False
+            return True
+
+
+    class _FreshModules:
+        """Freshly run modules of one plugin file, handed to one call at a time.
+
+        A module whose body only defines things goes back to the pool after a call that
+        changed nothing in it; any other module serves one call and is dropped."""
+        __slots__ = ('code', 'module_name', 'path', 'reusable', 'ready')
+        MOST_KEPT = 16
+
+        def __init__(self, code, module_name, path, reusable):
             self.code = code
             self.module_name = module_name
             self.path = path
+            self.reusable = reusable
+            self.ready = []
+
+        def take(self):
+            try:
+                return self.ready.pop()  # atomic under the GIL: no two calls get one module
+            except IndexError:
+                pass
+            module = _fresh_module(self.code, self.module_name, self.path)
+            fingerprint = None
+            if self.reusable:
+                try:
+                    fingerprint = _Fingerprint(module)
+                except Exception:
+                    fingerprint = None  # contents that cannot be copied: fresh every call
+            return module, fingerprint
+
+        def give_back(self, module, fingerprint):
+            if fingerprint is None or len(self.ready) >= self.MOST_KEPT:
+                return
+            try:
+                unchanged = fingerprint.unchanged()
+            except Exception:
+                unchanged = False  # a comparison that raised: not worth trusting
+            if unchanged:
+                self.ready.append((module, fingerprint))
+
+
+    class Unit:
+        """One policy unit: how to call it on a fresh (or the persistent) target."""
+        __slots__ = ('fresh', 'class_name', 'method', 'persistent', 'module', '_target', '_lock')
+
+        def __init__(self, fresh, class_name, method, persistent, module):
+            self.fresh = fresh
             self.class_name = class_name
             self.method = method
             self.persistent = persistent
@@ -226,11 +421,18 @@ let pluginRuntimeSource = #"""
             self._target = None
             self._lock = threading.Lock()
 
-        def target(self):
-            if not self.persistent:
-                # What a freshly started process would see: module state and instance anew.
-                module = _fresh_module(self.code, self.module_name, self.path)
-                return module if self.class_name is None else getattr(module, self.class_name)()
+        def call(self, arguments):
+            if self.persistent:
+                return getattr(self._persistent_target(), self.method)(*arguments)
+            # What a freshly started process would see: module state and instance anew.
+            module, fingerprint = self.fresh.take()
+            try:
+                target = module if self.class_name is None else getattr(module, self.class_name)()
+                return getattr(target, self.method)(*arguments)
+            finally:
+                self.fresh.give_back(module, fingerprint)
+
+        def _persistent_target(self):
             if self.class_name is None:
                 return self.module
             with self._lock:
@@ -264,13 +466,16 @@ let pluginRuntimeSource = #"""
         answer is (units, what it wrote to stderr, sha256 of the source).
         """
         digest = hashlib.sha256(source.encode('utf-8', 'surrogateescape')).hexdigest()
-        code = compile(source, path, 'exec')
+        tree = compile(source, path, 'exec', ast.PyCF_ONLY_AST)
+        code = compile(tree, path, 'exec')
         out, err = _Sink(output_limit), _Sink(output_limit)
         _local.stdout, _local.stderr = out, err
         try:
             module = _fresh_module(code, module_name, path)
         finally:
             _local.stdout = _local.stderr = None
+        # A body that printed would print again in a fresh process: such a module is run anew for every call.
+        fresh = _FreshModules(code, module_name, path, _declarative(tree.body) and not out.size and not err.size)
         units = []
         for attribute, value in list(vars(module).items()):
             if not isinstance(value, type) or value.__module__ != module_name or value.__name__ != attribute:
@@ -281,7 +486,7 @@ let pluginRuntimeSource = #"""
                 if function is None or not callable(function):
                     continue
                 units.append((kind, attribute, _description(function, value), _regex(value, attribute), persistent,
-                              Unit(code, module_name, path, attribute, method, persistent, module)))
+                              Unit(fresh, attribute, method, persistent, module)))
         namespace = vars(module)
         persistent = namespace.get('persistent', False) is True
         for kind, function_name in UNIT_FUNCTIONS:
@@ -289,7 +494,7 @@ let pluginRuntimeSource = #"""
             if function is None or not callable(function):
                 continue
             units.append((kind, module_name, _description(function, module), _regex(module, module_name), persistent,
-                          Unit(code, module_name, path, None, function_name, persistent, module)))
+                          Unit(fresh, None, function_name, persistent, module)))
         return units, err.text(), digest
 
 
@@ -298,8 +503,7 @@ let pluginRuntimeSource = #"""
         out, err = _Sink(output_limit), _Sink(output_limit)
         _local.stdout, _local.stderr = out, err
         try:
-            target = unit.target()
-            result = getattr(target, unit.method)(*arguments)
+            result = unit.call(arguments)
         finally:
             _local.stdout = _local.stderr = None
         overflow = 'stdout' if out.overflowed else 'stderr' if err.overflowed else ''

@@ -151,6 +151,35 @@ import Testing
             [("persistent_counter", 1)], hosts: ["a"], vm: "vm", properties: [:])
         #expect(second.result.first!.cost == first.result.first!.cost + 1)
     }
+
+    @Test func stateAPreviousCallLeftInAModuleListOrFunctionIsGone() async throws {
+        for hosts in [["a"], ["b", "c"], ["d"]] {
+            let listed = try await scheduler.runCostFunctions(
+                [("remembers_hosts", 1)], hosts: hosts, vm: "vm", properties: [:])
+            #expect(listed.result.map(\.cost) == hosts.map { _ in Int32(hosts.count) })
+            #expect(listed.resultCode == 0)
+            let tallied = try await scheduler.runCostFunctions(
+                [("tallies_in_a_function", 1)], hosts: hosts, vm: "vm", properties: [:])
+            #expect(tallied.result.map(\.cost) == hosts.map { _ in 1 })
+        }
+    }
+
+    @Test func callsRunningAtTheSameTimeNeverShareAModule() async throws {
+        async let first = scheduler.runFilters(["overlapping"], hosts: ["a"], vm: "vm", properties: [:])
+        async let second = scheduler.runFilters(["overlapping"], hosts: ["b"], vm: "vm", properties: [:])
+        #expect(try await first.result == ["a"])
+        #expect(try await second.result == ["b"])
+    }
+
+    @Test func aModuleThatRunsCodeAtImportRunsItForEveryCall() async throws {
+        var seen = Set<Int32>()
+        for _ in 0..<3 {
+            let report = try await scheduler.runCostFunctions(
+                [("loaded_at", 1)], hosts: ["a"], vm: "vm", properties: [:])
+            seen.insert(try #require(report.result.first).cost)
+        }
+        #expect(seen.count == 3)
+    }
 }
 
 @Suite struct BalanceTests {
