@@ -71,6 +71,76 @@ public final class PythonCallPool: Sendable {
     }
 }
 
+extension PythonCallPool {
+    /// One call of a batch: its own deadline, its own body.
+    public struct Call<R: Sendable>: Sendable {
+        public var timeout: Duration?
+        public var body: @Sendable (borrowing GIL) throws -> R
+
+        public init(timeout: Duration?, _ body: @escaping @Sendable (borrowing GIL) throws -> R) {
+            self.timeout = timeout
+            self.body = body
+        }
+    }
+
+    /// Runs several calls as `run` would each, answering when the last one is done or past
+    /// its deadline. One suspension for the whole batch instead of a task per call: the
+    /// calls usually run back to back on one pool thread, under one taking of the GIL.
+    public func runEach<R: Sendable>(_ calls: [Call<R>]) async -> [Result<R, any Error>] {
+        if calls.isEmpty { return [] }
+        let jobs = calls.map { _ in PoolJob() }
+        let results = await withCheckedContinuation { continuation in
+            let delivery = BatchDelivery<R>(count: calls.count, continuation)
+            for (position, (call, job)) in zip(calls, jobs).enumerated() {
+                let body = call.body
+                let timeout = call.timeout
+                job.prepare(
+                    execute: { gil in delivery.deliver(Result { try body(gil) }, at: position) },
+                    expire: { delivery.deliver(.failure(PythonCallTimeout(limit: timeout ?? .zero)), at: position) })
+                if let timeout {
+                    watchdog.watch(job, until: ContinuousClock.now + timeout) { [scheduler, interrupter] in
+                        job.expire(scheduler: scheduler, interrupter: interrupter)
+                    }
+                }
+            }
+            scheduler.enqueue(jobs)
+        }
+        for call in calls where call.timeout != nil { watchdog.settled() }
+        return results
+    }
+}
+
+/// Collects a batch's results, each delivered once (a call's result and its deadline
+/// race), and resumes the caller when every one has arrived.
+private final class BatchDelivery<R: Sendable>: Sendable {
+    private struct State {
+        var results: [Result<R, any Error>?]
+        var missing: Int
+        var continuation: CheckedContinuation<[Result<R, any Error>], Never>?
+    }
+
+    private let state: Mutex<State>
+
+    init(count: Int, _ continuation: CheckedContinuation<[Result<R, any Error>], Never>) {
+        state = Mutex(State(results: Array(repeating: nil, count: count), missing: count, continuation: continuation))
+    }
+
+    func deliver(_ result: Result<R, any Error>, at position: Int) {
+        let finished = state.withLock {
+            state -> ([Result<R, any Error>], CheckedContinuation<[Result<R, any Error>], Never>)? in
+            guard state.results[position] == nil else { return nil }
+            state.results[position] = result
+            state.missing -= 1
+            guard state.missing == 0, let continuation = state.continuation else { return nil }
+            state.continuation = nil
+            return (state.results.map { $0! }, continuation)
+        }
+        if let (results, continuation) = finished {
+            continuation.resume(returning: results)
+        }
+    }
+}
+
 /// Resumes a continuation exactly once: the call's result and its deadline race.
 private final class Delivery<R: Sendable>: Sendable {
     private let continuation: Mutex<CheckedContinuation<Result<R, any Error>, Never>?>
@@ -194,18 +264,24 @@ private final class PoolScheduler: @unchecked Sendable {
     /// over the GIL. Should that thread block (I/O, sleep in C), the progress
     /// monitor notices the queue standing still and wakes another.
     func enqueue(_ job: PoolJob) {
+        enqueue(CollectionOfOne(job))
+    }
+
+    func enqueue(_ jobs: some Collection<PoolJob>) {
         let (spawn, watch) = lock.withLock { () -> (Bool, Bool) in
-            queue.append(job)
+            queue.append(contentsOf: jobs)
             if runningThreads > 0 { return (false, true) }
-            return (dispatchLocked(), false)
+            // One thread takes a batch, holding the GIL throughout; the progress monitor
+            // brings in another should that thread block.
+            return (dispatchLocked(wanted: jobs.count > 1 ? 1 : .max), jobs.count > 1)
         }
         if spawn { startThread() }
         if watch { progress.watch(self) }
     }
 
     /// Wakes an idle thread for queued work, or says a new one should start.
-    private func dispatchLocked() -> Bool {
-        let queued = queue.count - queueHead
+    private func dispatchLocked(wanted: Int = .max) -> Bool {
+        let queued = min(queue.count - queueHead, wanted)
         guard queued > 0 else { return false }
         if idleThreads > 0 { lock.signal() }
         // Idle threads may already be claimed by jobs queued a moment ago: only a

@@ -175,27 +175,45 @@ public final class Scheduler: Sendable {
         _ properties: [String: String], _ report: inout SchedulingReport<Result>
     ) async -> [Swift.Result<UnitOutput, UnitFailure>] {
         let registry = self.registry
-        let arguments = request.arguments
-        let deadline = request.deadline
-        let units = requested.map { registry.unit($0.kind, named: $0.name) }
-        let outcomes = await withTaskGroup(of: (Int, Swift.Result<UnitOutput, UnitFailure>).self) { group in
-            for (position, unit) in units.enumerated() {
-                guard let unit else { continue }
-                group.addTask {
-                    (position, await self.call(unit, arguments, properties, deadline: deadline))
+        var outcomes = [Swift.Result<UnitOutput, UnitFailure>?](repeating: nil, count: requested.count)
+        var inProcess: [(position: Int, call: PythonCallPool.Call<UnitOutput>)] = []
+        var inWorkers: [(position: Int, call: PythonUnitCall, timeout: Duration)] = []
+        for (position, entry) in requested.enumerated() {
+            guard let unit = registry.unit(entry.kind, named: entry.name) else {
+                outcomes[position] = .failure(UnitFailure(message: "plugin not found: '\(entry.name)'"))
+                continue
+            }
+            switch plan(unit, request.arguments, properties, deadline: request.deadline) {
+            case .answered(let outcome): outcomes[position] = outcome
+            case .inProcess(let call): inProcess.append((position, call))
+            case .inWorker(let call, let timeout): inWorkers.append((position, call, timeout))
+            }
+        }
+        // All of a request's in-process Python units in one batch: one hand-off to the pool,
+        // usually one taking of the GIL; each unit keeps its own deadline.
+        let results = await pool.runEach(inProcess.map(\.call))
+        for ((position, _), result) in zip(inProcess, results) {
+            outcomes[position] = result.mapError { error in
+                error as? UnitFailure ?? UnitFailure(message: "\(error)")
+            }
+        }
+        if let workers, !inWorkers.isEmpty {
+            await withTaskGroup(of: (Int, Swift.Result<UnitOutput, UnitFailure>).self) { group in
+                for (position, call, timeout) in inWorkers {
+                    group.addTask { (position, await workers.run(call, timeout: timeout)) }
+                }
+                for await (position, outcome) in group {
+                    outcomes[position] = outcome
                 }
             }
-            var outcomes = requested.map { entry -> Swift.Result<UnitOutput, UnitFailure> in
-                .failure(UnitFailure(message: "plugin not found: '\(entry.name)'"))
-            }
-            for await (position, outcome) in group {
-                outcomes[position] = outcome
-            }
-            return outcomes
         }
+        var answered: [Swift.Result<UnitOutput, UnitFailure>] = []
         for (entry, outcome) in zip(requested, outcomes) {
+            let outcome = outcome ?? .failure(UnitFailure(message: "not run"))
+            answered.append(outcome)
             switch outcome {
             case .failure(let failure):
+                logger.warning("unit failed", metadata: ["unit": "\(entry.name)", "error": "\(failure.message)"])
                 report.addPluginError(entry.name, failure.message)
                 report.unitOutcomes.append((entry.name, .failed(failure.message)))
             case .success(.hosts(let ids)):
@@ -206,48 +224,50 @@ public final class Scheduler: Sendable {
                 report.unitOutcomes.append((entry.name, .balanced(decision)))
             }
         }
-        return outcomes
+        return answered
     }
 
-    private func call(
+    /// How one unit's call goes: answered at once (refused properties, a built-in unit,
+    /// no time left), or a Python call for the pool or for a worker process.
+    private enum CallPlan {
+        case answered(Swift.Result<UnitOutput, UnitFailure>)
+        case inProcess(PythonCallPool.Call<UnitOutput>)
+        case inWorker(PythonUnitCall, timeout: Duration)
+    }
+
+    private func plan(
         _ unit: LoadedUnit, _ arguments: UnitArguments, _ properties: [String: String],
         deadline: ContinuousClock.Instant
-    ) async -> Swift.Result<UnitOutput, UnitFailure> {
+    ) -> CallPlan {
         var merged = unit.defaults
         merged.merge(properties) { _, sent in sent }
         if let violation = unit.rules.violation(in: merged) {
-            return .failure(UnitFailure(message: violation))
+            return .answered(.failure(UnitFailure(message: violation)))
         }
         let kind = unit.info.kind
         let outputLimit = settings.outputLimit
-        do {
-            switch unit.implementation {
-            case .native(let native):
-                return .success(try native.run(arguments, properties: merged))
-            case .python(let target):
-                let remaining = deadline - ContinuousClock.now
-                guard remaining > .zero else {
-                    throw UnitFailure(message: "not run: the request's deadline (request_timeout) had passed")
-                }
-                let timeout = min(unit.timeout, remaining)
-                if let workers {
-                    let call = PythonUnitCall(
-                        kind: kind, unit: unit.info.name, arguments: arguments, properties: merged,
-                        outputLimit: outputLimit)
-                    return try .success(await workers.run(call, timeout: timeout).get())
-                }
-                let output = try await pool.run(timeout: timeout) { [runtime, merged] gil in
+        switch unit.implementation {
+        case .native(let native):
+            // Swift, without the GIL: cheap enough to run right here.
+            return .answered(Swift.Result { () throws(UnitFailure) in try native.run(arguments, properties: merged) })
+        case .python(let target):
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else {
+                return .answered(
+                    .failure(UnitFailure(message: "not run: the request's deadline (request_timeout) had passed")))
+            }
+            let timeout = min(unit.timeout, remaining)
+            if workers != nil {
+                let call = PythonUnitCall(
+                    kind: kind, unit: unit.info.name, arguments: arguments, properties: merged,
+                    outputLimit: outputLimit)
+                return .inWorker(call, timeout: timeout)
+            }
+            return .inProcess(
+                PythonCallPool.Call(timeout: timeout) { [runtime, merged] gil in
                     try runtime.call(
                         target, kind: kind, arguments: arguments, properties: merged, outputLimit: outputLimit, gil)
-                }
-                return .success(output)
-            }
-        } catch let failure as UnitFailure {
-            logger.warning("unit failed", metadata: ["unit": "\(unit.info.name)", "error": "\(failure.message)"])
-            return .failure(failure)
-        } catch {
-            logger.warning("unit failed", metadata: ["unit": "\(unit.info.name)", "error": "\(error)"])
-            return .failure(UnitFailure(message: "\(error)"))
+                })
         }
     }
 

@@ -170,6 +170,27 @@ private func define(_ source: String, _ name: String) throws -> PythonHandle {
         #expect(answer == "still here")
     }
 
+    @Test func aBatchAnswersEachCallInOrderAndAStuckOneOnlyCostsItself() async throws {
+        try start()
+        let sleep = try define("import time\ndef doze():\n    time.sleep(600)\n", "doze")
+        let pool = PythonCallPool(maxThreads: 1)
+        let calls: [PythonCallPool.Call<String>] = [
+            .init(timeout: .seconds(30)) { gil in try gil.string("first").stringValue() },
+            .init(timeout: .milliseconds(500)) { gil in
+                _ = try sleep.bind(gil).call()
+                return "never"
+            },
+            .init(timeout: .seconds(30)) { gil in try gil.string("third").stringValue() },
+            .init(timeout: nil) { _ in throw PythonError(message: "refused") },
+        ]
+        let results = await pool.runEach(calls)
+        #expect(try results[0].get() == "first")
+        #expect(throws: PythonCallTimeout.self) { try results[1].get() }
+        #expect(try results[2].get() == "third")
+        #expect(throws: PythonError.self) { try results[3].get() }
+        #expect(await pool.runEach([PythonCallPool.Call<Int>]()).isEmpty)
+    }
+
     @Test func handlesDroppedWithoutTheGILAreReleasedLater() async throws {
         try start()
         let getrefcount = try define("import sys\ngetrefcount = sys.getrefcount\n", "getrefcount")
