@@ -26,6 +26,14 @@ extension PythonReference where Self: ~Copyable {
         raw == other.raw
     }
 
+    /// The items of a sequence, held in a tuple of their own: while the tuple lives,
+    /// whatever happens to the sequence, an object identical to one of `pointers` is that item.
+    public func heldItems() throws(PythonError) -> HeldItems {
+        let tuple = try PyOwned(newReference: PySequence_Tuple(raw))
+        let pointers = (0..<PyTuple_Size(tuple.raw)).map { PythonObjectPointer(PyTuple_GetItem(tuple.raw, $0)!) }
+        return HeldItems(tuple: tuple, pointers: pointers)
+    }
+
     public func attribute(_ name: String) throws(PythonError) -> PyOwned {
         try PyOwned(newReference: PyObject_GetAttrString(raw, name))
     }
@@ -383,4 +391,10 @@ extension GIL {
         try exec(code, in: namespace)
         return namespace
     }
+}
+
+/// A sequence's items kept alive (see `heldItems()`), so their addresses cannot be reused.
+public struct HeldItems: ~Copyable {
+    let tuple: PyOwned
+    public let pointers: [PythonObjectPointer]
 }

@@ -6,7 +6,7 @@ import Synchronization
 
 /// An opaque `PyObject *`: public so that both reference kinds can share one
 /// protocol, but nothing outside this module can do anything with it.
-public struct PythonObjectPointer: @unchecked Sendable, Equatable {
+public struct PythonObjectPointer: @unchecked Sendable, Hashable {
     // Opaque so that client modules never need CPython's headers for its layout.
     private let opaque: OpaquePointer
 

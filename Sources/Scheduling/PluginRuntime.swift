@@ -59,6 +59,9 @@ extension PluginRuntime {
         do {
             let builder = entities.builder
             let hostList = try arguments.pythonHosts(builder, gil)
+            // Plugins mostly answer with the very objects they were given: those map back to
+            // the request's ids without reading their text.
+            let given = try hostList.heldItems()
             let propertyDict = gil.dict(properties.sorted { $0.key < $1.key })
             let callArguments: PyOwned
             if kind == .balance {
@@ -87,7 +90,8 @@ extension PluginRuntime {
             if result.isNone {
                 result = try parsePrinted.bind(gil).call(outcome.item(at: 1), gil.string(kind.rawValue))
             }
-            return try ResultReader(kind: kind, hostCount: arguments.hostIDs.count).read(result)
+            let reader = ResultReader(kind: kind, given: GivenHosts(given.pointers, ids: arguments.hostIDs))
+            return try reader.read(result)
         } catch let error as UnitFailure {
             throw error
         } catch let error as PythonError {
@@ -112,10 +116,10 @@ extension PluginRuntime {
 /// Checks the shape of what a plugin returned, with messages that say what was wrong.
 struct ResultReader {
     var kind: UnitKind
-    var hostCount: Int
+    var given: GivenHosts
 
     /// Generous, but a generator that never ends must not hang the call.
-    private var itemLimit: Int { hostCount * 4 + 10_000 }
+    private var itemLimit: Int { given.ids.count * 4 + 10_000 }
 
     func read(_ result: borrowing PyOwned) throws(PythonError) -> UnitOutput {
         switch kind {
@@ -138,6 +142,7 @@ struct ResultReader {
     private func id(
         _ item: borrowing some PythonReference & ~Copyable, what: @autoclosure () -> String
     ) throws(PythonError) -> String {
+        if let known = given.id(of: item.pointer) { return known }
         if item.isString { return try item.stringValue() }
         if item.isInteger { return String(try item.int()) }
         throw garbage("a \(item.typeName) as \(what()); expected a host id (str)")
@@ -214,5 +219,33 @@ struct ResultReader {
         if vmID.isEmpty { return .balance(nil) }
         let hosts = try ids(in: result.item(at: 1), what: "balance's host list")
         return .balance(BalanceDecision(vm: vmID, hosts: hosts))
+    }
+}
+
+/// The host objects a unit was given, by identity, with the request's id of each.
+final class GivenHosts {
+    let pointers: [PythonObjectPointer]
+    let ids: [String]
+    /// Where the next answered host most likely is: answers usually keep the given order.
+    private var next = 0
+    private var positions: [PythonObjectPointer: Int]?
+
+    init(_ pointers: [PythonObjectPointer], ids: [String]) {
+        self.pointers = pointers
+        self.ids = ids
+    }
+
+    /// The id of a given host object; nil for any other object.
+    func id(of pointer: PythonObjectPointer) -> String? {
+        if next < pointers.count, pointers[next] == pointer {
+            next += 1
+            return ids[next - 1]
+        }
+        if positions == nil {
+            positions = Dictionary(zip(pointers, pointers.indices), uniquingKeysWith: { first, _ in first })
+        }
+        guard let position = positions?[pointer] else { return nil }
+        next = position + 1
+        return ids[position]
     }
 }

@@ -164,6 +164,16 @@ import Testing
         }
     }
 
+    @Test func hostsAnsweredOutOfOrderCopiedOrMadeUpAreReadByTheirIds() async throws {
+        let filtered = try await scheduler.runFilters(
+            ["reorders_and_rebuilds"], hosts: ["a", "b", "c", "d"], vm: "vm", properties: [:])
+        #expect(filtered.result == ["a", "c"])
+        let scored = try await scheduler.runCostFunctions(
+            [("scores_in_reverse", 1)], hosts: ["a", "b", "c"], vm: "vm", properties: [:])
+        #expect(scored.result.map(\.host) == ["a", "b", "c"])
+        #expect(scored.result.map(\.cost) == [0, 1, 2])
+    }
+
     @Test func callsRunningAtTheSameTimeNeverShareAModule() async throws {
         async let first = scheduler.runFilters(["overlapping"], hosts: ["a"], vm: "vm", properties: [:])
         async let second = scheduler.runFilters(["overlapping"], hosts: ["b"], vm: "vm", properties: [:])
