@@ -85,6 +85,37 @@ enum SharedFixtures {
         #expect { try EntityXML.entities(in: external) } throws: { "\($0)".contains("DOCTYPE is not allowed") }
     }
 
+    @Test func anElementsTextIsItsOwnTextJoinedAroundCommentsCDATAAndChildrenThenTrimmed() throws {
+        let host = try EntityXML.parse(
+            """
+            <host id="a&amp;b" note='x &lt; y'>
+              <name> left<!-- a comment -->right <![CDATA[<raw> & text]]> </name>
+              <comment>before <b>bold</b> after</comment>
+              <empty/><blank>  \n  </blank>
+            </host>
+            """)
+        #expect(host.attribute("id") == "a&b")
+        #expect(host.attribute("note") == "x < y")
+        #expect(host.text == "")
+        #expect(host.child("name")?.text == "leftright <raw> & text")
+        #expect(host.child("comment")?.text == "before  after")
+        #expect(host.child("comment")?.child("b")?.text == "bold")
+        #expect(host.child("empty")?.text == "")
+        #expect(host.child("blank")?.text == "")
+    }
+
+    @Test func oneReaderReadsManyDocumentsAndAFailureDoesNotSpillIntoTheNext() throws {
+        var reader = EntityXMLReader()
+        let first = try reader.entities(in: "<host id='1'><name>one</name></host>")
+        #expect(throws: EntityXMLError.self) { try reader.entities(in: "<host id='2'><name>two</host>") }
+        #expect(throws: EntityXMLError.self) { try reader.entities(in: "<!DOCTYPE x []><host id='3'/>") }
+        let hosts = try reader.entities(in: "<hosts><host id='4'><name>four</name></host><host id='5'/></hosts>")
+        #expect(first.map(\.id) == ["1"])
+        #expect(first.first?.element.child("name")?.text == "one")
+        #expect(hosts.map(\.id) == ["4", "5"])
+        #expect(hosts.first?.element.child("name")?.text == "four")
+    }
+
     @Test func depthAndSizeAreBounded() {
         let deep = String(repeating: "<a>", count: 100) + String(repeating: "</a>", count: 100)
         #expect { try EntityXML.parse(deep) } throws: { "\($0)".contains("nested more than 64 deep") }

@@ -53,7 +53,8 @@ public enum EntityXML {
 
 /// Reads a series of documents with one libxml2 parser: a request's thousand host
 /// documents share its buffers and its dictionary of names, so each distinct element
-/// name is decoded into a Swift string once for the whole series.
+/// name is decoded into a Swift string once for the whole series. The tree is built
+/// from the parser's SAX events: libxml2 never builds (and frees) a DOM of its own.
 public struct EntityXMLReader: ~Copyable {
     public let limits: EntityXMLLimits
     private let parser: xmlParserCtxtPtr
@@ -65,11 +66,7 @@ public struct EntityXMLReader: ~Copyable {
         _ = libxml2Initialized
         // libxml2 fails here only when it cannot allocate a few kilobytes, as Swift traps then too.
         guard let parser = xmlNewParserCtxt() else { fatalError("libxml2 could not allocate a parser") }
-        // A DOCTYPE is where entity declarations live: stopping when it starts means no entity is
-        // ever declared, so none can be expanded, fetched or multiplied into a bomb.
-        parser.pointee.sax.pointee.internalSubset = { context, _, _, _ in
-            xmlStopParser(context?.assumingMemoryBound(to: xmlParserCtxt.self))
-        }
+        parser.pointee.sax.pointee = entitySAXHandler()
         self.parser = parser
         self.limits = limits
     }
@@ -112,27 +109,31 @@ public struct EntityXMLReader: ~Copyable {
         guard let start = bytes.baseAddress, size > 0 else {
             throw EntityXMLError(line: 0, message: "the document is empty")
         }
-        // No NOENT, DTDLOAD or HUGE: nothing is substituted or loaded, libxml2's own caps stay on.
-        // NOERROR/NOWARNING: the error is read back below instead of printed to stderr.
-        let options =
-            XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue | XML_PARSE_NOBLANKS.rawValue
-            | XML_PARSE_COMPACT.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
-        let document = xmlCtxtReadMemory(
-            parser, start.assumingMemoryBound(to: CChar.self), size, nil, nil, Int32(options))
-        defer { xmlFreeDoc(document) }
-        // A stopped parse still hands back the (empty) document; only errNo tells.
-        guard let document, parser.pointee.errNo != Int32(XML_ERR_USER_STOP.rawValue) else {
-            throw failure()
-        }
-        guard let root = xmlDocGetRootElement(document) else {
-            throw EntityXMLError(line: 0, message: "the document has no root element")
-        }
         // The names move into the builder and back, so the dictionary is never shared and
         // never copied on its first insertion.
-        var builder = TreeBuilder(limits: limits, names: [:])
+        var builder = SAXTreeBuilder(limits: limits, parser: parser)
         swap(&builder.names, &names)
         defer { swap(&builder.names, &names) }
-        return try builder.element(root, depth: 1)
+        // No NOENT, DTDLOAD or HUGE: nothing is substituted or loaded, libxml2's own caps stay on.
+        // NOERROR/NOWARNING: the error is read back below instead of printed to stderr.
+        let options = XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
+        withUnsafeMutablePointer(to: &builder) { builder in
+            // The callbacks get the parser; its `_private` leads them to this parse's builder.
+            parser.pointee._private = UnsafeMutableRawPointer(builder)
+            let document = xmlCtxtReadMemory(
+                parser, start.assumingMemoryBound(to: CChar.self), size, nil, nil, Int32(options))
+            // Only a DOM-building handler makes one; freed should libxml2 ever hand one back.
+            xmlFreeDoc(document)
+            parser.pointee._private = nil
+        }
+        if let failure = builder.failure { throw failure }
+        if parser.pointee.errNo == Int32(XML_ERR_USER_STOP.rawValue) || parser.pointee.wellFormed == 0 {
+            throw failure()
+        }
+        guard let root = builder.root else {
+            throw EntityXMLError(line: 0, message: "the document has no root element")
+        }
+        return root
     }
 
     private func failure() -> EntityXMLError {
@@ -141,7 +142,7 @@ public struct EntityXMLReader: ~Copyable {
                 line: Int(parser.pointee.input?.pointee.line ?? 0),
                 message: "a DOCTYPE is not allowed (entity declarations are refused)")
         }
-        guard let error = xmlCtxtGetLastError(parser)?.pointee else {
+        guard let error = xmlCtxtGetLastError(parser)?.pointee, error.code != 0 else {
             return EntityXMLError(line: 0, message: "the document is not well-formed XML")
         }
         var message = error.message.map { String(cString: $0) } ?? "libxml2 error \(error.code)"
@@ -156,15 +157,59 @@ private let libxml2Initialized: Bool = {
     return true
 }()
 
-/// Turns libxml2's tree into `EntityElement`s, within the limits.
-private struct TreeBuilder {
-    let limits: EntityXMLLimits
-    var elementCount = 0
-    var names: [UnsafeRawPointer: String]
+private func builder(_ context: UnsafeMutableRawPointer?) -> UnsafeMutablePointer<SAXTreeBuilder>? {
+    // libxml2 hands every callback the parser context (its default user data).
+    let parser = context?.assumingMemoryBound(to: xmlParserCtxt.self)
+    return parser?.pointee._private?.assumingMemoryBound(to: SAXTreeBuilder.self)
+}
 
-    init(limits: EntityXMLLimits, names: [UnsafeRawPointer: String]) {
+// A named function, so that characters, CDATA and ignorable white space share it.
+private func entityCharacters(_ context: UnsafeMutableRawPointer?, _ bytes: UnsafePointer<xmlChar>?, _ count: Int32) {
+    guard let bytes, count > 0 else { return }
+    builder(context)?.pointee.characters(UnsafeBufferPointer(start: bytes, count: Int(count)))
+}
+
+private func entitySAXHandler() -> xmlSAXHandler {
+    var handler = xmlSAXHandler()
+    handler.initialized = UInt32(XML_SAX2_MAGIC)
+    handler.startElementNs = { context, localName, _, _, _, _, attributeCount, _, attributes in
+        builder(context)?.pointee.startElement(localName, attributes, count: Int(attributeCount))
+    }
+    handler.endElementNs = { context, _, _, _ in
+        builder(context)?.pointee.endElement()
+    }
+    handler.characters = entityCharacters
+    handler.ignorableWhitespace = entityCharacters
+    handler.cdataBlock = entityCharacters
+    // A DOCTYPE is where entity declarations live: stopping when it starts means no entity is
+    // ever declared, so none can be expanded, fetched or multiplied into a bomb.
+    handler.internalSubset = { context, _, _, _ in
+        xmlStopParser(context?.assumingMemoryBound(to: xmlParserCtxt.self))
+    }
+    // Errors are read back from the parser; nothing is printed.
+    handler.serror = { _, _ in }
+    return handler
+}
+
+/// Builds `EntityElement`s from SAX events, within the limits. Each open element's own
+/// text collects at the end of one shared buffer and is cut off when the element closes.
+private struct SAXTreeBuilder {
+    let limits: EntityXMLLimits
+    let parser: xmlParserCtxtPtr
+    var names: [UnsafeRawPointer: String] = [:]
+    var open: [EntityElement] = []
+    var textStarts: [Int] = []
+    var text: [UInt8] = []
+    var root: EntityElement?
+    var elementCount = 0
+    var failure: EntityXMLError?
+
+    init(limits: EntityXMLLimits, parser: xmlParserCtxtPtr) {
         self.limits = limits
-        self.names = names
+        self.parser = parser
+        open.reserveCapacity(16)
+        textStarts.reserveCapacity(16)
+        text.reserveCapacity(512)
     }
 
     mutating func name(_ pointer: UnsafePointer<xmlChar>?) -> String {
@@ -175,91 +220,58 @@ private struct TreeBuilder {
         return decoded
     }
 
-    mutating func element(_ node: xmlNodePtr, depth: Int) throws(EntityXMLError) -> EntityElement {
+    private mutating func fail(_ message: String) {
+        guard failure == nil else { return }
+        failure = EntityXMLError(line: Int(parser.pointee.input?.pointee.line ?? 0), message: message)
+        xmlStopParser(parser)
+    }
+
+    /// `attributes` holds five pointers an attribute: local name, prefix, URI, value start, value end.
+    mutating func startElement(
+        _ localName: UnsafePointer<xmlChar>?, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?,
+        count: Int
+    ) {
+        guard failure == nil else { return }
         elementCount += 1
-        guard elementCount <= limits.maxElements else {
-            throw EntityXMLError(line: Int(node.pointee.line), message: "more than \(limits.maxElements) elements")
-        }
-        guard depth <= limits.maxDepth else {
-            throw EntityXMLError(
-                line: Int(node.pointee.line), message: "elements nested more than \(limits.maxDepth) deep")
-        }
-        var element = EntityElement(name: name(node.pointee.name))
-        // Counted first so that each array is allocated once, at its final size.
-        var attributeCount = 0
-        var attribute = node.pointee.properties
-        while let current = attribute {
-            attributeCount += 1
-            attribute = current.pointee.next
-        }
-        var childCount = 0
-        var sibling = node.pointee.children
-        while let current = sibling {
-            if current.pointee.type == XML_ELEMENT_NODE { childCount += 1 }
-            sibling = current.pointee.next
-        }
-        element.attributes.reserveCapacity(attributeCount)
-        element.children.reserveCapacity(childCount)
-        attribute = node.pointee.properties
-        while let current = attribute {
-            element.attributes.append(
-                .init(name: name(current.pointee.name), value: text(of: current.pointee.children)))
-            attribute = current.pointee.next
-        }
-        // Nearly always one text node, decoded once already trimmed; several only around
-        // comments or entity references, joined and then trimmed.
-        var single: UnsafePointer<xmlChar>?
-        var joined: String?
-        var child = node.pointee.children
-        while let current = child {
-            switch current.pointee.type {
-            case XML_ELEMENT_NODE:
-                element.children.append(try self.element(current, depth: depth + 1))
-            case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
-                guard let content = current.pointee.content else { break }
-                if let first = single {
-                    joined = (joined ?? Self.string(first)) + Self.string(content)
-                } else {
-                    single = UnsafePointer(content)
-                }
-            default:
-                break
+        guard elementCount <= limits.maxElements else { return fail("more than \(limits.maxElements) elements") }
+        guard open.count < limits.maxDepth else { return fail("elements nested more than \(limits.maxDepth) deep") }
+        var element = EntityElement(name: name(localName))
+        if let attributes, count > 0 {
+            element.attributes.reserveCapacity(count)
+            for index in 0..<count {
+                let fields = attributes + 5 * index
+                guard let start = fields[3], let end = fields[4] else { continue }
+                let value = String(decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
+                element.attributes.append(.init(name: name(fields[0]), value: Self.unescapingAmpersands(value)))
             }
-            child = current.pointee.next
         }
-        if let joined {
-            element.text = Self.trimmed(joined)
-        } else if let single {
-            element.text = Self.trimmedString(single)
+        open.append(element)
+        textStarts.append(text.count)
+    }
+
+    mutating func characters(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard failure == nil, !open.isEmpty else { return }
+        text.append(contentsOf: bytes)
+    }
+
+    mutating func endElement() {
+        guard failure == nil, var element = open.popLast(), let start = textStarts.popLast() else { return }
+        if start < text.count {
+            element.text = text.withUnsafeBufferPointer { Self.trimmed(UnsafeBufferPointer(rebasing: $0[start...])) }
+            text.removeSubrange(start...)
         }
-        return element
-    }
-
-    /// An attribute's value: its text children (entity references are not expanded).
-    private func text(of node: xmlNodePtr?) -> String {
-        guard let node, let content = node.pointee.content else { return "" }
-        if node.pointee.next == nil { return Self.string(content) }
-        var value = ""
-        var current: xmlNodePtr? = node
-        while let node = current {
-            if let content = node.pointee.content { value += Self.string(content) }
-            current = node.pointee.next
+        if open.isEmpty {
+            root = element
+        } else {
+            open[open.count - 1].children.append(element)
         }
-        return value
     }
 
-    private static func string(_ content: UnsafePointer<xmlChar>) -> String {
-        let length = Int(xmlStrlen(content))
-        return String(decoding: UnsafeBufferPointer(start: content, count: length), as: UTF8.self)
-    }
-
-    private static func trimmedString(_ content: UnsafePointer<xmlChar>) -> String {
-        trimmed(UnsafeBufferPointer(start: content, count: Int(xmlStrlen(content))))
-    }
-
-    private static func trimmed(_ text: String) -> String {
-        var text = text
-        return text.withUTF8 { trimmed($0) }
+    /// Without entity substitution libxml2 hands attribute values over with every `&`
+    /// written as `&#38;` (so that no entity reference can hide in them): undone here.
+    private static func unescapingAmpersands(_ value: String) -> String {
+        guard value.utf8.contains(UInt8(ascii: "&")) else { return value }
+        return value.replacing("&#38;", with: "&")
     }
 
     private static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
