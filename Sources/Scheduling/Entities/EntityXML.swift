@@ -241,8 +241,14 @@ private struct SAXTreeBuilder {
             for index in 0..<count {
                 let fields = attributes + 5 * index
                 guard let start = fields[3], let end = fields[4] else { continue }
-                let value = String(decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
-                element.attributes.append(.init(name: name(fields[0]), value: Self.unescapingAmpersands(value)))
+                let bytes = UnsafeBufferPointer(start: start, count: end - start)
+                var value = String(decoding: bytes, as: UTF8.self)
+                // Without entity substitution libxml2 hands attribute values over with every `&`
+                // written as `&#38;` (so that no entity reference can hide in them): undone here.
+                if bytes.contains(UInt8(ascii: "&")) {
+                    value = value.replacing("&#38;", with: "&")
+                }
+                element.attributes.append(.init(name: name(fields[0]), value: value))
             }
         }
         open.append(element)
@@ -258,20 +264,13 @@ private struct SAXTreeBuilder {
         guard failure == nil, var element = open.popLast(), let start = textStarts.popLast() else { return }
         if start < text.count {
             element.text = text.withUnsafeBufferPointer { Self.trimmed(UnsafeBufferPointer(rebasing: $0[start...])) }
-            text.removeSubrange(start...)
+            text.removeLast(text.count - start)
         }
         if open.isEmpty {
             root = element
         } else {
             open[open.count - 1].children.append(element)
         }
-    }
-
-    /// Without entity substitution libxml2 hands attribute values over with every `&`
-    /// written as `&#38;` (so that no entity reference can hide in them): undone here.
-    private static func unescapingAmpersands(_ value: String) -> String {
-        guard value.utf8.contains(UInt8(ascii: "&")) else { return value }
-        return value.replacing("&#38;", with: "&")
     }
 
     private static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
