@@ -110,3 +110,19 @@ extension GIL {
         }
     }
 }
+
+/// Swift state shared between threads that is only ever read or changed with the GIL
+/// held, which is then its lock (PyO3's `GILProtected`): no mutex of its own, and no
+/// way to reach it without a `GIL`. `body` must not run Python code, which could hand
+/// the GIL to another thread halfway through.
+public final class GILProtected<Value>: @unchecked Sendable {
+    private var value: Value
+
+    public init(_ value: Value) {
+        self.value = value
+    }
+
+    public func withValue<R>(_ gil: borrowing GIL, _ body: (inout Value) throws -> R) rethrows -> R {
+        try body(&value)
+    }
+}

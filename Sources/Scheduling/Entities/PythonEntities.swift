@@ -14,6 +14,7 @@ public final class PythonEntityFactory: Sendable {
     let elementClass: PythonHandle
     /// Interned once: set on every object made.
     let xmlKey: PythonHandle
+    let attributeNames = AttributeNames()
 
     /// Takes the classes from the plugin runtime's namespace and gives it `_expanded`.
     init(runtimeNamespace namespace: borrowing PyOwned, _ gil: borrowing GIL) throws(PythonError) {
@@ -26,7 +27,8 @@ public final class PythonEntityFactory: Sendable {
         entityClass = try runtimeClass("Entity")
         elementClass = try runtimeClass("Element")
         xmlKey = gil.internedString("_xml").shared()
-        let builder = PythonEntities(entityClass: entityClass, elementClass: elementClass, xmlKey: xmlKey)
+        let builder = PythonEntities(
+            entityClass: entityClass, elementClass: elementClass, xmlKey: xmlKey, names: attributeNames)
         try namespace.setItem(
             "_expanded",
             gil.nativeFunction(named: "_expanded") { (gil, arguments) throws(PythonError) in
@@ -47,7 +49,7 @@ public final class PythonEntityFactory: Sendable {
     }
 
     var builder: PythonEntities {
-        PythonEntities(entityClass: entityClass, elementClass: elementClass, xmlKey: xmlKey)
+        PythonEntities(entityClass: entityClass, elementClass: elementClass, xmlKey: xmlKey, names: attributeNames)
     }
 
     /// A Python list of the entities, as a plugin's `hosts` argument holds them.
@@ -73,11 +75,31 @@ final class EntityNode: Sendable {
     }
 }
 
+/// The Python attribute name of each XML name met so far, interned: every host of a
+/// request has the same few dozen names, and making each anew was most of expanding one.
+final class AttributeNames: Sendable {
+    /// Names come from the engine's XML: a document inventing millions of them is not
+    /// allowed to grow the cache past this, only to pay for its names itself.
+    static let mostKept = 4096
+    private let known = GILProtected([String: PythonHandle]())
+
+    func name(_ xmlName: String, _ gil: borrowing GIL) -> PythonHandle {
+        let cached = known.withValue(gil) { $0[xmlName] }
+        if let cached { return cached }
+        let made = gil.internedString(PythonEntities.pythonName(xmlName)).shared()
+        known.withValue(gil) { known in
+            if known.count < Self.mostKept { known[xmlName] = made }
+        }
+        return made
+    }
+}
+
 /// Builds and expands entity objects with the GIL held.
 struct PythonEntities: Sendable {
     let entityClass: PythonHandle
     let elementClass: PythonHandle
     let xmlKey: PythonHandle
+    let names: AttributeNames
 
     func object(for entity: Entity, _ gil: borrowing GIL) throws(PythonError) -> PyOwned {
         let object = try entityClass.bind(gil).call(gil.string(entity.id))
@@ -126,7 +148,7 @@ struct PythonEntities: Sendable {
             try attributes.setItem(key(attribute.name, gil), scalar(attribute.value, gil))
         }
         if !element.text.isEmpty, !(element.attributes.isEmpty && element.children.isEmpty) {
-            try attributes.setItem(gil.internedString("text"), scalar(element.text, gil))
+            try attributes.setItem(key("text", gil), scalar(element.text, gil))
         }
         for child in element.children {
             let name = key(child.name, gil)
@@ -159,8 +181,8 @@ struct PythonEntities: Sendable {
         return object
     }
 
-    private func key(_ xmlName: String, _ gil: borrowing GIL) -> PyOwned {
-        gil.internedString(Self.pythonName(xmlName))
+    private func key(_ xmlName: String, _ gil: borrowing GIL) -> PyBorrowed {
+        names.name(xmlName, gil).bind(gil)
     }
 
     /// An XML name as a Python identifier: the local name, other characters as `_`.
