@@ -11,6 +11,12 @@ public struct PythonCallTimeout: Error, Sendable, CustomStringConvertible {
     public var description: String { "timed out after \(limit.secondsDescription)" }
 }
 
+/// A plugin call stopped because the daemon is shutting down: answered at once, and
+/// interrupted (or abandoned) as at a deadline.
+public struct PythonCallStopped: Error, Sendable, CustomStringConvertible {
+    public var description: String { "stopped: the daemon is shutting down" }
+}
+
 extension Duration {
     /// "2 s", "0.5 s": for messages an admin reads.
     public var secondsDescription: String {
@@ -49,6 +55,15 @@ public final class PythonCallPool: Sendable {
     /// Threads currently stuck in calls that passed their deadline.
     public var stuckThreads: Int { scheduler.stuckCount }
 
+    /// Answers every call with a deadline that has not been answered yet with
+    /// `PythonCallStopped`, and stops it as at its deadline: what shutting down does
+    /// to the calls still running when the grace period is over.
+    public func stopAll() {
+        for job in watchdog.takeAll() {
+            job.expire(PythonCallStopped(), scheduler: scheduler, interrupter: interrupter)
+        }
+    }
+
     /// Runs `body` on a pool thread holding the GIL, answering by `timeout` at the latest.
     public func run<R: Sendable>(
         timeout: Duration?, _ body: @escaping @Sendable (borrowing GIL) throws -> R
@@ -58,10 +73,10 @@ public final class PythonCallPool: Sendable {
             let delivery = Delivery(continuation)
             job.prepare(
                 execute: { gil in delivery.deliver(Result { try body(gil) }) },
-                expire: { delivery.deliver(.failure(PythonCallTimeout(limit: timeout ?? .zero))) })
+                expire: { error in delivery.deliver(.failure(error)) })
             if let timeout {
                 watchdog.watch(job, until: ContinuousClock.now + timeout) { [scheduler, interrupter] in
-                    job.expire(scheduler: scheduler, interrupter: interrupter)
+                    job.expire(PythonCallTimeout(limit: timeout), scheduler: scheduler, interrupter: interrupter)
                 }
             }
             scheduler.enqueue(job)
@@ -96,10 +111,10 @@ extension PythonCallPool {
                 let timeout = call.timeout
                 job.prepare(
                     execute: { gil in delivery.deliver(Result { try body(gil) }, at: position) },
-                    expire: { delivery.deliver(.failure(PythonCallTimeout(limit: timeout ?? .zero)), at: position) })
+                    expire: { error in delivery.deliver(.failure(error), at: position) })
                 if let timeout {
                     watchdog.watch(job, until: ContinuousClock.now + timeout) { [scheduler, interrupter] in
-                        job.expire(scheduler: scheduler, interrupter: interrupter)
+                        job.expire(PythonCallTimeout(limit: timeout), scheduler: scheduler, interrupter: interrupter)
                     }
                 }
             }
@@ -167,10 +182,10 @@ private final class PoolJob: @unchecked Sendable {
 
     // Set once before the job is queued, read by one thread afterwards.
     private(set) var execute: ((borrowing GIL) -> Void)?
-    private var onExpire: (() -> Void)?
+    private var onExpire: ((any Error) -> Void)?
     let state = Mutex<State>(.queued)
 
-    func prepare(execute: @escaping (borrowing GIL) -> Void, expire: @escaping () -> Void) {
+    func prepare(execute: @escaping (borrowing GIL) -> Void, expire: @escaping (any Error) -> Void) {
         self.execute = execute
         onExpire = expire
     }
@@ -202,7 +217,7 @@ private final class PoolJob: @unchecked Sendable {
         }
     }
 
-    func expire(scheduler: PoolScheduler, interrupter: Interrupter) {
+    func expire(_ error: any Error, scheduler: PoolScheduler, interrupter: Interrupter) {
         // A running job stays `running` until its thread returns: the interrupter
         // checks exactly that before raising in the thread.
         let previous = state.withLock { state -> State in
@@ -214,13 +229,13 @@ private final class PoolJob: @unchecked Sendable {
         case .finished:
             return
         case .queued:
-            onExpire?()
+            onExpire?(error)
         case .running(let thread):
             // The pool accounts for the stuck thread before the caller hears of the
             // timeout, so whatever the caller does next finds a thread to run on.
             scheduler.markStuck(thread)
             interrupter.interrupt(self, on: thread)
-            onExpire?()
+            onExpire?(error)
         }
     }
 }
@@ -524,6 +539,17 @@ private final class DeadlineWatchdog: @unchecked Sendable {
             heap.removeAll { $0.job.isFinished }
             // A sorted array is a valid min-heap.
             heap.sort { $0.deadline < $1.deadline }
+        }
+    }
+
+    /// Every watched call not answered yet, no longer watched.
+    func takeAll() -> [PoolJob] {
+        lock.withLock {
+            defer {
+                heap.removeAll()
+                settledSinceCompaction = 0
+            }
+            return heap.map(\.job).filter { !$0.isFinished }
         }
     }
 

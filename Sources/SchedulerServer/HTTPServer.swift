@@ -38,10 +38,13 @@ public final class HTTPServer: Service, Sendable {
     private let group: any EventLoopGroup
     private let boundAddress = NIOLockedValueBox<SocketAddress?>(nil)
     private let connections: OpenConnections
+    private let stopWork: @Sendable () -> Void
 
+    /// - Parameter stopWork: called at shutdown when the grace period is over and requests
+    ///   are still in flight, to make them answer now (the daemon stops its plugin calls).
     public init(
         host: String, port: Int, limits: Limits = .init(), tls: ServerTLS? = nil, service: SchedulerService,
-        logger: Logger
+        logger: Logger, stopWork: @escaping @Sendable () -> Void = {}
     ) {
         self.host = host
         self.port = port
@@ -49,6 +52,7 @@ public final class HTTPServer: Service, Sendable {
         self.tls = tls
         self.service = service
         self.logger = logger
+        self.stopWork = stopWork
         connections = OpenConnections(limit: limits.maxConnections)
         group = MultiThreadedEventLoopGroup.singleton
     }
@@ -128,6 +132,15 @@ public final class HTTPServer: Service, Sendable {
         let deadline = ContinuousClock.now + limits.shutdownGracePeriod
         while ContinuousClock.now < deadline, !connections.all.isEmpty {
             try? await Task.sleep(for: .milliseconds(20))
+        }
+        if !connections.all.isEmpty {
+            logger.notice("the shutdown grace period is over: stopping the plugin calls still running")
+            stopWork()
+            // Long enough for the requests to be answered with the stopped calls left out.
+            let answered = ContinuousClock.now + .seconds(2)
+            while ContinuousClock.now < answered, !connections.all.isEmpty {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
         }
         for channel in connections.all {
             try? await channel.close()

@@ -119,6 +119,13 @@ public struct ProxyConfiguration: Sendable, Equatable {
                             + "\(Int(Self.idleTimeoutRange.upperBound)), got '\(entry.value)'")
                 }
                 limits.idleTimeout = .milliseconds(Int64((value * 1000).rounded()))
+            case .shutdownGracePeriod:
+                guard let value = Double(entry.value), Self.gracePeriodRange.contains(value) else {
+                    throw fail(
+                        "shutdown_grace_period must be a number of seconds from 0 to "
+                            + "\(Int(Self.gracePeriodRange.upperBound)), got '\(entry.value)'")
+                }
+                limits.shutdownGracePeriod = .milliseconds(Int64((value * 1000).rounded()))
             case .maxConnections:
                 guard let value = Int(entry.value), Self.connectionsRange.contains(value) else {
                     throw fail(
@@ -198,6 +205,7 @@ public struct ProxyConfiguration: Sendable, Equatable {
         case maxHeaderBytes = "max_header_bytes"
         case idleTimeout = "idle_timeout"
         case maxConnections = "max_connections"
+        case shutdownGracePeriod = "shutdown_grace_period"
         case pluginsPath = "plugins_path"
         case pluginsConfPath = "plugins_conf_path"
         case pluginTimeout = "plugin_timeout"
@@ -224,6 +232,7 @@ public struct ProxyConfiguration: Sendable, Equatable {
     static let headerBytesRange = 1024...(1 << 20)
     static let idleTimeoutRange = 0.1...86400.0
     static let connectionsRange = 1...1_000_000
+    static let gracePeriodRange = 0.0...3600.0
 
     /// A size in bytes, optionally with a K, M or G suffix (powers of 1024).
     static func byteCount(

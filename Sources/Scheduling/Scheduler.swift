@@ -75,6 +75,13 @@ public final class Scheduler: Sendable {
         return true
     }
 
+    /// Stops the in-process Python calls still running, as at their deadlines: each is
+    /// answered as stopped and interrupted (or, blocked in C, abandoned). For shutdown.
+    /// Calls in worker processes end with their workers.
+    public func stopPythonCalls() {
+        pool.stopAll()
+    }
+
     // MARK: - Filters
 
     /// Runs the filters side by side; the result is the hosts that every filter

@@ -115,7 +115,8 @@ struct Serve: AsyncParsableCommand {
         }
         let server = HTTPServer(
             host: configuration.host, port: configuration.port, limits: configuration.limits, tls: tls,
-            service: SchedulerService(scheduler: scheduler), logger: logger)
+            service: SchedulerService(scheduler: scheduler), logger: logger,
+            stopWork: { scheduler.stopPythonCalls() })
         let watcher = PluginWatcher(
             scheduler: scheduler,
             interval: configuration.reloadInterval > 0

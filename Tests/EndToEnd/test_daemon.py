@@ -1,7 +1,11 @@
 """The daemon as an operator and an admin see it: deadlines, shutdown, discover."""
 import signal
+import socket
 import subprocess
+import threading
 import time
+
+import pytest
 
 from proxy_daemon import FIXTURES, REPOSITORY, Daemon, daemon_binary
 
@@ -33,6 +37,76 @@ def test_sigterm_stops_the_daemon_cleanly():
     running = Daemon('--plugins', str(FIXTURES / 'plugins'), '--plugins-conf', str(FIXTURES / 'plugins-conf'))
     assert running.client().discover()
     assert running.stop(signal.SIGTERM) == 0
+
+
+SLOW_PLUGINS = """
+import time
+
+
+class finishes_soon(object):
+    def do_filter(self, hosts, vm, args):
+        time.sleep(1)
+        return hosts
+
+
+class naps(object):
+    def do_filter(self, hosts, vm, args):
+        time.sleep(600)
+        return hosts
+
+
+class spins(object):
+    def do_filter(self, hosts, vm, args):
+        while True:
+            pass
+"""
+
+
+def _call_in_background(running, *call):
+    outcome = {}
+
+    def call_it():
+        try:
+            outcome['answer'] = running.client().runFilters(*call)
+        except Exception as error:  # reported by the test that reads the outcome
+            outcome['error'] = error
+        outcome['at'] = time.monotonic()
+
+    thread = threading.Thread(target=call_it)
+    thread.start()
+    return thread, outcome
+
+
+def test_sigterm_lets_a_request_in_flight_finish_and_refuses_new_connections(tmp_path):
+    (tmp_path / 'slow.py').write_text(SLOW_PLUGINS)
+    running = Daemon(config={'plugins_path': tmp_path, 'plugin_timeout': 120, 'shutdown_grace_period': 30})
+    thread, outcome = _call_in_background(running, ['finishes_soon'], HOSTS, 'vm', {})
+    time.sleep(0.3)
+    running.process.send_signal(signal.SIGTERM)
+    thread.join(60)
+    assert outcome.get('answer', outcome) == {'result_code': 0, 'result': HOSTS}
+    with pytest.raises(ConnectionError):
+        socket.create_connection(('127.0.0.1', running.port), timeout=5).close()
+    assert running.process.wait(30) == 0
+
+
+def test_sigterm_past_the_grace_period_stops_running_plugin_calls_and_answers(tmp_path):
+    (tmp_path / 'slow.py').write_text(SLOW_PLUGINS)
+    running = Daemon(config={'plugins_path': tmp_path, 'plugin_timeout': 120, 'shutdown_grace_period': 1})
+    thread, outcome = _call_in_background(running, ['naps', 'spins'], HOSTS, 'vm', {})
+    time.sleep(0.5)
+    signalled = time.monotonic()
+    running.process.send_signal(signal.SIGTERM)
+    thread.join(60)
+    answer = outcome.get('answer', outcome)
+    # Both stopped calls are left out (every host comes back, as when every filter fails), well
+    # before their 120 s deadline.
+    assert answer['result'] == HOSTS
+    assert answer['plugin_errors'] == {'naps': ['stopped: the daemon is shutting down'],
+                                       'spins': ['stopped: the daemon is shutting down']}
+    assert outcome['at'] - signalled < 20
+    assert running.process.wait(30) == 0
+    assert 'grace period is over' in running.log_text()
 
 
 def test_serve_runs_on_the_embedded_defaults_from_the_repository():
