@@ -143,7 +143,13 @@ extension MessageBuilder {
                 XMLRPCDecodingError(
                     kind: .malformedXML, message: "libxml2 could not create a parser", line: 1, column: 1))
         }
-        defer { xmlFreeParserCtxt(parser) }
+        defer {
+            // For expat compatibility libxml2 files the entity declarations it reads with SAX disabled
+            // (after an error) in a document of its own; a parse halted in the DTD leaves that to the
+            // caller, as its own xmlSAXUserParseMemory does. The parser context does not free it.
+            xmlFreeDoc(parser.pointee.myDoc)
+            xmlFreeParserCtxt(parser)
+        }
         parser.pointee.sax.pointee = saxHandler()
         // No XML_PARSE_NOENT, DTDLOAD or HUGE: entities stay unexpanded, DTDs unread, libxml2's size
         // limits in force.
