@@ -126,7 +126,9 @@ class Contender:
                 text = Path('/proc/%d/status' % pid).read_text()
             except OSError:
                 continue
-            total += int(re.search(r'^%s:\s+(\d+) kB' % field, text, re.M).group(1)) / 1024
+            found = re.search(r'^%s:\s+(\d+) kB' % field, text, re.M)
+            if found:  # a child that has exited but not been reaped yet has no memory figures
+                total += int(found.group(1)) / 1024
         return total
 
     def rss_mb(self):

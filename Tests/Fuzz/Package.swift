@@ -1,6 +1,6 @@
 // swift-tools-version: 6.1
-// Coverage-guided fuzzers (libFuzzer) for the daemon's two parsers of untrusted text: the
-// XML-RPC request decoder and the SCHED_REQUIREMENTS/SCHED_RANK expression language.
+// Coverage-guided fuzzers (libFuzzer) for the daemon's parsers of untrusted text: the XML-RPC
+// request decoder, the host and VM XML reader, and the SCHED_REQUIREMENTS/SCHED_RANK language.
 // A package of its own so that the daemon's build never sees the sanitizer flags.
 //
 //   bash Tests/Fuzz/run [--seconds N]
@@ -30,6 +30,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "FuzzExpressions",
+            dependencies: [.product(name: "Scheduling", package: proxyPackage)],
+            swiftSettings: fuzzerSettings
+        ),
+        .executableTarget(
+            name: "FuzzEntityXML",
             dependencies: [.product(name: "Scheduling", package: proxyPackage)],
             swiftSettings: fuzzerSettings
         ),
