@@ -131,6 +131,16 @@ class Contender:
                 total += int(found.group(1)) / 1024
         return total
 
+    def settle(self, limit=60):
+        """Waits until the contender is idle: the classic model's plugin processes outlive the
+        requests wrk stopped waiting for, and would load whichever contender runs next."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            before = self.cpu_seconds()
+            time.sleep(0.25)
+            if self.cpu_seconds() - before < 0.02 and len(self._processes()) <= self.idle_processes:
+                return
+
     def rss_mb(self):
         return self._status('VmRSS')
 
@@ -243,6 +253,9 @@ def main():
             contender.start()
         time.sleep(1)
         idle = {contender.name: contender.rss_mb() for contender in contenders}
+        for contender in contenders:
+            # The daemon's worker processes are part of it at rest; plugin processes are not.
+            contender.idle_processes = len(contender._processes())
         check_agreement(contenders, bodies)
         for round_number in range(arguments.rounds):
             for name, _, _ in WORKLOADS:
@@ -260,6 +273,7 @@ def main():
                             figures = wrk(contender.url, bodies[name], connections, seconds)
                         if figures['requests'] == 0:
                             raise RuntimeError('%s finished no request of %s in %d s' % (contender.name, name, seconds))
+                        contender.settle()
                         figures['cpu_per_1000'] = (contender.cpu_seconds() - cpu_before) / figures['requests'] * 1000
                         results.setdefault((name, connections, contender.name), []).append(figures)
                         print('round %d  %-26s c=%-2d %-8s %8.0f req/s  p50 %7.2f ms' % (
