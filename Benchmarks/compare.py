@@ -112,7 +112,11 @@ class Contender:
         while pending:
             pid = pending.pop()
             found.append(pid)
-            for task in Path('/proc/%d/task' % pid).glob('*/children'):
+            try:
+                tasks = list(Path('/proc/%d/task' % pid).glob('*/children'))
+            except OSError:
+                continue  # exited while being looked at
+            for task in tasks:
                 try:
                     pending += [int(child) for child in task.read_text().split()]
                 except OSError:
