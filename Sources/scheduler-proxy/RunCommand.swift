@@ -41,10 +41,14 @@ struct Run: AsyncParsableCommand {
     @Flag(name: .long, help: "Show, per host, which unit rejected it or what each unit scored.")
     var explain = false
 
+    /// Every mistake in the flags is found here, before anything loads, so that the
+    /// error comes with this subcommand's usage.
     func validate() throws {
         if kind == .balance, units.count != 1 { throw ValidationError("balance runs exactly one unit") }
         if kind == .balance, vm != nil { throw ValidationError("balance takes no --vm") }
         if hosts.isEmpty { throw ValidationError("give the hosts with --hosts FILE") }
+        _ = try properties()
+        if kind == .score { _ = try units.map(Self.weighted) }
     }
 
     func run() async throws {
@@ -57,10 +61,14 @@ struct Run: AsyncParsableCommand {
         for problem in scheduler.registry.loadErrors {
             FileHandle.standardError.write(Data("plugin not loaded: \(problem)\n".utf8))
         }
-        let hostDocuments = try hosts.map(Self.read)
-        let vmDocument = try vm.map(Self.read) ?? ""
+        let hostFiles = try hosts.map { path throws(StartupError) in
+            try EntityFile(path: path, flag: "--hosts", kind: .host)
+        }
+        let vmFile = try vm.map { path throws(StartupError) in try EntityFile(path: path, flag: "--vm", kind: .vm) }
+        let hostDocuments = hostFiles.map(\.text)
+        let vmDocument = vmFile?.text ?? ""
         let properties = try self.properties()
-        let names = try HostNames(hostDocuments)
+        let names = HostNames(hostFiles.flatMap(\.entities))
         var output = ReportPrinter(names: names, explain: explain)
         let resultCode: Int
         switch kind {
@@ -81,14 +89,6 @@ struct Run: AsyncParsableCommand {
         }
         print(output.text, terminator: "")
         if resultCode != 0 { throw ExitCode(1) }
-    }
-
-    private static func read(_ path: String) throws -> String {
-        do {
-            return try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ValidationError("cannot read \(path): \(error.localizedDescription)")
-        }
     }
 
     private func properties() throws -> [String: String] {
@@ -115,12 +115,10 @@ struct Run: AsyncParsableCommand {
 struct HostNames {
     private var names: [String: String] = [:]
 
-    init(_ documents: [String]) throws {
-        for document in documents where EntityXML.isDocument(document) {
-            for entity in try EntityXML.entities(in: document) {
-                let name = entity.element.children.first { $0.name.lowercased() == "name" }?.text
-                if let name, !name.isEmpty { names[entity.id] = name }
-            }
+    init(_ hosts: [Entity]) {
+        for host in hosts {
+            let name = host.element.children.first { $0.name.lowercased() == "name" }?.text
+            if let name, !name.isEmpty { names[host.id] = name }
         }
     }
 
@@ -152,9 +150,12 @@ struct ReportPrinter {
             }
             for host in report.hosts {
                 let rejectedBy = rejections.filter { !$0.1.contains(host) }.map(\.0)
-                line(
-                    "\(names.label(host)): "
-                        + (rejectedBy.isEmpty ? "accepted" : "rejected by \(rejectedBy.joined(separator: ", "))"))
+                let outcome =
+                    // With no filter that succeeded, the daemon returns every host unfiltered: none was accepted.
+                    rejections.isEmpty
+                    ? "not filtered (every filter failed)"
+                    : rejectedBy.isEmpty ? "accepted" : "rejected by \(rejectedBy.joined(separator: ", "))"
+                line("\(names.label(host)): \(outcome)")
             }
         } else {
             for host in report.result { line(names.label(host)) }

@@ -67,20 +67,20 @@ struct Serve: AsyncParsableCommand {
     /// The listening socket, logs, plugin files and the Python runtime's own.
     static let descriptorsBesidesConnections = 64
 
+    /// Flag errors are found here, so that they come with this subcommand's usage.
+    func validate() throws {
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
+        if let logLevel, !ProxyConfiguration.logLevels.contains(logLevel) {
+            throw ValidationError(
+                "--log-level must be one of \(ProxyConfiguration.logLevels.joined(separator: ", "))")
+        }
+    }
+
     func run() async throws {
         var configuration = try options.load()
         if let host { configuration.host = host }
-        if let port {
-            guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
-            configuration.port = port
-        }
-        if let logLevel {
-            guard ProxyConfiguration.logLevels.contains(logLevel) else {
-                throw ValidationError(
-                    "--log-level must be one of \(ProxyConfiguration.logLevels.joined(separator: ", "))")
-            }
-            configuration.logLevel = logLevel
-        }
+        if let port { configuration.port = port }
+        if let logLevel { configuration.logLevel = logLevel }
         // Before the plugins load, so that a bad certificate is reported at once.
         let tls: ServerTLS?
         do {
