@@ -97,7 +97,10 @@ public final class HTTPServer: Service, Sendable {
                         ConnectionLimiter(connections: connections, logger: logger))
                 }
             }
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // A TCP-level option: `.socketOption(.tcp_nodelay)` would set SOL_SOCKET's option
+            // of the same number, SO_DEBUG, which only root may set, so every connection of
+            // an unprivileged daemon was closed at once.
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

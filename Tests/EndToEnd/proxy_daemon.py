@@ -27,10 +27,10 @@ class Daemon:
     `config` (a dict) is written as the daemon's scheduler.conf, in `config_folder`
     if given (relative paths in it resolve against that folder); `ssl_context` is
     what its HTTPS clients use; `open_file_limit` is the (soft, hard) RLIMIT_NOFILE
-    it starts with."""
+    it starts with; `preexec` runs in the child before the daemon starts (to change user)."""
 
     def __init__(self, *arguments, cwd=REPOSITORY, config=None, config_folder=None, ssl_context=None,
-                 open_file_limit=None):
+                 open_file_limit=None, preexec=None):
         self.log_path = Path(os.environ.get('TMPDIR', '/tmp')) / ('scheduler-proxy-test-%d.log' % time.time_ns())
         if config is not None:
             self.config_path = (Path(config_folder) / 'scheduler.conf' if config_folder
@@ -40,6 +40,8 @@ class Daemon:
         self.ssl_context = ssl_context
         self.log = open(self.log_path, 'w+')
         limit_files = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, open_file_limit)) if open_file_limit else None
+        if preexec is not None:
+            limit_files = preexec if limit_files is None else (lambda first=limit_files: (first(), preexec()))
         self.process = subprocess.Popen([daemon_binary(), 'serve', '--port', '0', *arguments],
                                         cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=limit_files)
         self.scheme, self.port = self._wait_for_port()
