@@ -10,6 +10,7 @@ struct SchedulerProxyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scheduler-proxy",
         abstract: "Runs oVirt external scheduling plugins written in Python, in-process.",
+        version: schedulerProxyVersion,
         subcommands: [Serve.self, Discover.self, Run.self, Worker.self])
 }
 

@@ -1,0 +1,2 @@
+/// The release, shown by `--version` and used as the Debian package's version.
+let schedulerProxyVersion = "0.9.0"
