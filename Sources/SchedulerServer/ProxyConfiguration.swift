@@ -42,6 +42,8 @@ public struct ProxyConfiguration: Sendable, Equatable {
     public var workerMaxCalls = 10_000
     /// Resident megabytes past which a worker is replaced, checked between calls.
     public var workerMaxRSSMegabytes = 512
+    /// How cost functions' scores reach the engine: summed (and how normalised), or per unit.
+    public var scoring = ScoringSettings()
 
     public enum Isolation: String, Sendable, CaseIterable {
         /// Plugins run on the daemon's own threads: fastest, but a crash is the daemon's.
@@ -187,6 +189,10 @@ public struct ProxyConfiguration: Sendable, Equatable {
                 workerMaxRSSMegabytes = try Self.count(entry, 16...(1 << 30), fail)
             case .inventoryTTL:
                 inventoryTTL = try Self.seconds(entry, allowingZero: "fetches every time", fail)
+            case .scoreReport:
+                scoring.report = try Self.choice(entry, fail)
+            case .scoreNormalization:
+                scoring.normalization = try Self.choice(entry, fail)
             }
         }
     }
@@ -224,6 +230,8 @@ public struct ProxyConfiguration: Sendable, Equatable {
         case workerCount = "worker_count"
         case workerMaxCalls = "worker_max_calls"
         case workerMaxRSSMegabytes = "worker_max_rss_mb"
+        case scoreReport = "score_report"
+        case scoreNormalization = "score_normalization"
     }
 
     public static var knownKeys: [String] { Key.allCases.map(\.rawValue) }
@@ -282,6 +290,17 @@ public struct ProxyConfiguration: Sendable, Equatable {
         return value
     }
 
+    /// One of an enumeration's values, by its name.
+    private static func choice<Choice: RawRepresentable & CaseIterable>(
+        _ entry: KeyValueFile.Entry, _ fail: (String) -> Problem
+    ) throws(Problem) -> Choice where Choice.RawValue == String {
+        guard let value = Choice(rawValue: entry.value) else {
+            let names = Choice.allCases.map(\.rawValue).joined(separator: ", ")
+            throw fail("\(entry.key) must be one of \(names), got '\(entry.value)'")
+        }
+        return value
+    }
+
     /// A number of seconds; zero only where it means something (`allowingZero` says what).
     private static func seconds(
         _ entry: KeyValueFile.Entry, allowingZero zeroMeaning: String? = nil, _ fail: (String) -> Problem
@@ -328,9 +347,11 @@ public struct ProxyConfiguration: Sendable, Equatable {
 
     /// What the scheduling core needs of these settings.
     public var pluginSettings: PluginSettings {
-        PluginSettings(
+        var settings = PluginSettings(
             pluginsPath: pluginsPath, pluginsConfPath: pluginsConfPath,
             pluginTimeout: .milliseconds(Int64((pluginTimeout * 1000).rounded())),
             requestTimeout: .milliseconds(Int64((requestTimeout * 1000).rounded())))
+        settings.scoring = scoring
+        return settings
     }
 }

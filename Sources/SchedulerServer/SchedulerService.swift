@@ -53,7 +53,11 @@ public struct SchedulerService: Sendable {
                     vm: try arguments.string(2, "vm"), properties: try arguments.properties(3))
             }
             return envelope(report) { costs in
-                .array(costs.map { .array([.string($0.host), .int(Int64($0.cost))]) })
+                // `[host, cost]`, or `[host, score, unit]` (score_report = per_unit): the engine reads both.
+                .array(
+                    costs.map { cost in
+                        .array([.string(cost.host), .int(Int64(cost.cost))] + (cost.unit.map { [.string($0)] } ?? []))
+                    })
             }
         case .runLoadBalancing:
             let report = try await readable(arguments) {

@@ -14,6 +14,8 @@ public struct PluginSettings: Sendable {
     public var outputLimit: Int
     /// Bounds on each host or VM document a request carries.
     public var entityLimits: EntityXMLLimits = .init()
+    /// How cost functions' scores combine in the answer.
+    public var scoring = ScoringSettings()
     /// The whole request's deadline: no unit runs past it, whatever its own timeout.
     public var requestTimeout: Duration
 

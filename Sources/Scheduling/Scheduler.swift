@@ -118,7 +118,9 @@ public final class Scheduler: Sendable {
     // MARK: - Cost functions
 
     /// Runs the cost functions side by side; each host's total is the sum of
-    /// weight x score over the functions that succeeded.
+    /// weight x score over the functions that succeeded (scores normalised first when
+    /// `score_normalization` says so), or with `score_report = per_unit` each function's
+    /// own scores, for the engine to weigh.
     public func runCostFunctions(
         _ functions: [(name: String, weight: Double)], hosts: [String], vm: String, properties: [String: String]
     ) async throws(RequestError) -> SchedulingReport<[HostCost]> {
@@ -126,10 +128,11 @@ public final class Scheduler: Sendable {
         var report = request.report
         let outcomes = await runUnits(
             functions.map { ($0.name, UnitKind.score) }, request, properties, &report)
-        var table = CostTable(hosts: request.arguments.hostIDs)
+        var table = CostTable(hosts: request.arguments.hostIDs, settings: settings.scoring)
         for (function, outcome) in zip(functions, outcomes) {
             guard case .success(.scores(let scores)) = outcome else { continue }
-            logUnknownHosts(table.add(weight: function.weight, scores: scores), unit: function.name)
+            logUnknownHosts(
+                table.add(unit: function.name, weight: function.weight, scores: scores), unit: function.name)
         }
         report.result = table.costs
         return report

@@ -38,14 +38,17 @@ public enum UnitOutcome: Sendable {
     case failed(String)
 }
 
-/// A host and its total cost: lower is better, as oVirt picks the cheapest host.
+/// A host and its cost: lower is better, as oVirt picks the cheapest host. The total
+/// over the cost functions, or with `score_report = per_unit` one function's (`unit`).
 public struct HostCost: Sendable, Equatable {
     public var host: String
     public var cost: Int32
+    public var unit: String?
 
-    public init(host: String, cost: Int32) {
+    public init(host: String, cost: Int32, unit: String? = nil) {
         self.host = host
         self.cost = cost
+        self.unit = unit
     }
 }
 

@@ -164,6 +164,14 @@ struct ReportPrinter {
     }
 
     mutating func costs(_ report: SchedulingReport<[HostCost]>) {
+        if report.result.contains(where: { $0.unit != nil }) {
+            // score_report = per_unit: each function's raw scores; the engine weighs them.
+            for cost in report.result {
+                line("\(names.label(cost.host)): \(cost.unit ?? "") \(cost.cost)")
+            }
+            trailer(report)
+            return
+        }
         let best = report.result.map(\.cost).min()
         for cost in report.result {
             var entry = "\(names.label(cost.host)): cost \(cost.cost)\(cost.cost == best ? " (best)" : "")"
