@@ -140,7 +140,8 @@ public final class Scheduler: Sendable {
 
     // MARK: - Balance
 
-    /// Runs one balance unit; anything but a clear decision is "nothing to move".
+    /// Runs one balance unit; anything but a clear decision is "nothing to move", and
+    /// ids the engine cannot use are taken out of it (and reported).
     public func runLoadBalancing(
         _ name: String, hosts: [String], properties: [String: String]
     ) async throws(RequestError) -> SchedulingReport<BalanceDecision> {
@@ -148,7 +149,9 @@ public final class Scheduler: Sendable {
         var report = request.report
         let outcome = await runUnits([(name, .balance)], request, properties, &report)[0]
         if case .success(.balance(let decision?)) = outcome {
-            report.result = decision
+            let (usable, problems) = BalanceCheck(hosts: request.arguments.hostIDs).checked(decision)
+            report.result = usable
+            for problem in problems { report.addPluginError(name, problem) }
         }
         return report
     }
