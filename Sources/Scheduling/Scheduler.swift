@@ -50,10 +50,28 @@ public final class Scheduler: Sendable {
     /// Requests in flight finish with the units they started with.
     public func reload() {
         reloading.withLock { _ in
-            let fresh = loader.loadAll(previous: registry)
+            let previous = registry
+            let fresh = loader.loadAll(previous: previous)
             loaded.withLock { $0 = fresh }
             workers?.pluginsReloaded()
+            logUnitNameChanges(from: previous, to: fresh)
         }
+    }
+
+    /// The engine asks for the units (`discover`) once, when it starts: a unit added now
+    /// stays unknown to it, and one removed stays in its policies, until it restarts.
+    private func logUnitNameChanges(from previous: PluginRegistry, to fresh: PluginRegistry) {
+        func names(_ registry: PluginRegistry) -> Set<String> {
+            Set(registry.allUnits.map { "\($0.info.kind.discoveryKey) \($0.info.name)" })
+        }
+        let before = names(previous)
+        let after = names(fresh)
+        let added = after.subtracting(before).sorted()
+        let removed = before.subtracting(after).sorted()
+        guard !added.isEmpty || !removed.isEmpty else { return }
+        logger.notice(
+            "policy units were added or removed: the engine sees the change only after it restarts (it discovers units when it starts)",
+            metadata: ["added": "\(added.joined(separator: ", "))", "removed": "\(removed.joined(separator: ", "))"])
     }
 
     /// Reloads when a plugin file or its NAME.conf was added, changed or removed since the
