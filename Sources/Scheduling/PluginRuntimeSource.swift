@@ -6,7 +6,6 @@
 /// deadlines, result checking, aggregation — is in Swift.
 let pluginRuntimeSource = #"""
     import ast
-    import copy
     import hashlib
     import inspect
     import sys
@@ -310,60 +309,113 @@ let pluginRuntimeSource = #"""
                 and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value == '__main__')
 
 
-    _CONTAINERS = (list, dict, set, bytearray, tuple)
+    # What a module's body made can only be reached from its namespace, through values that
+    # cannot change, containers, and the module's functions, classes and objects. Each
+    # container and namespace is kept with a copy of its items as the body left them, each
+    # function and class with its parts (defaults, keyword defaults, closure cells, code,
+    # bases...), and after a call they must compare equal. Identical items are equal without
+    # running any __eq__, so a call that changed nothing costs one C comparison each; a
+    # container inside another is compared in turn, so a change at any depth is seen; an
+    # item replaced by an equal value (LIMIT = 10 again) leaves the module as good as fresh,
+    # and only an object whose own __eq__ claims equality with a different value could pass
+    # unseen. Checking identity item by item instead would cost more than the call itself.
+    # Objects from elsewhere (imported modules, their functions) are the same in a freshly
+    # run module: only which one is bound counts.
+
+    _ATOMS = frozenset((str, int, float, complex, bytes, bool, type(None), type(Ellipsis), range))
+    _COPIES = {list: list, dict: dict, set: set, bytearray: bytes}
+    # A module bigger than this is run afresh for every call rather than checked after it.
+    _MOST_PARTS = 10_000
+
+
+    class _TooBig(Exception):
+        pass
+
+
+    def _cell_value(cell):
+        try:
+            return cell.cell_contents
+        except ValueError:
+            return _cell_value  # an empty cell: stands for itself
+
+
+    def _function_parts(function):
+        """What a call can change on a function without rebinding it: its defaults, keyword
+        defaults and annotations, code, names, attributes and the values its closure holds
+        (super()'s __class__)."""
+        cells = function.__closure__
+        parts = (function.__defaults__, function.__kwdefaults__, function.__annotations__, function.__code__,
+                 function.__name__, function.__qualname__, function.__doc__, function.__dict__)
+        return parts + tuple(_cell_value(cell) for cell in cells) if cells else parts
+
+
+    def _class_parts(cls):
+        return (cls.__bases__, cls.__name__, cls.__qualname__)
 
 
     class _Fingerprint:
-        """What a call could change in a freshly run module: the bindings of the module
-        and of its classes, the contents of its containers, and its functions' defaults."""
-        __slots__ = ('bindings', 'containers', 'functions')
+        """Everything a call could change in a freshly run module, as the body left it.
+        The copies also keep every object they hold alive, so no id is reused meanwhile."""
+        __slots__ = ('containers', 'objects')
 
         def __init__(self, module):
-            self.bindings = []
-            self.containers = []
-            self.functions = []
-            seen = set()
-            name = module.__name__
+            self.containers = []  # (container or namespace, copy of its items then)
+            self.objects = []  # (function or class, how to read its parts, its parts then)
+            module_name = module.__name__
+            namespace = vars(module)
+            seen = {id(namespace.get('__builtins__'))}  # the interpreter's, not the module's
+            pending = [namespace]  # objects still to look into
+            left = _MOST_PARTS
 
-            def visit(value):
-                if id(value) in seen:
-                    return
+            def remember(value, parts_of):
+                parts = parts_of(value)
+                self.objects.append((value, parts_of, parts))
+                return parts
+
+            while pending:
+                value = pending.pop()
+                kind = type(value)
+                if kind in _ATOMS or id(value) in seen:
+                    continue
                 seen.add(id(value))
-                if isinstance(value, (staticmethod, classmethod)):
-                    visit(value.__func__)
-                elif isinstance(value, property):
-                    for function in (value.fget, value.fset, value.fdel):
-                        if function is not None:
-                            visit(function)
-                elif isinstance(value, types.FunctionType):
-                    if value.__module__ == name:
-                        self.functions.append((value, value.__defaults__, value.__kwdefaults__, value.__code__))
+                left -= 1
+                if left < 0:
+                    raise _TooBig()
+                copy_of = _COPIES.get(kind)
+                if copy_of is not None:
+                    self.containers.append((value, copy_of(value)))
+                    if kind is dict:
+                        pending.extend(value.keys())
+                        pending.extend(value.values())
+                    elif kind is not bytearray:
+                        pending.extend(value)
+                elif kind is tuple or kind is frozenset:
+                    pending.extend(value)  # cannot change, but what it holds can
+                elif kind is staticmethod or kind is classmethod:
+                    pending.append(value.__func__)
+                elif kind is property:
+                    pending.extend((value.fget, value.fset, value.fdel))
+                elif kind is types.FunctionType:
+                    if value.__globals__ is namespace:  # made by this module's body
+                        pending.extend(remember(value, _function_parts))
                 elif isinstance(value, type):
-                    if value.__module__ == name:
-                        visit_namespace(value.__dict__)
-                elif isinstance(value, _CONTAINERS):
-                    self.containers.append((value, copy.deepcopy(value)))
-
-            def visit_namespace(namespace):
-                self.bindings.append((namespace, dict(namespace)))
-                for key, value in namespace.items():
-                    if key != '__builtins__':
-                        visit(value)
-
-            visit_namespace(module.__dict__)
+                    if value.__dict__.get('__module__') == module_name:
+                        pending.extend(remember(value, _class_parts))
+                        attributes = value.__dict__
+                        self.containers.append((attributes, dict(attributes)))
+                        pending.extend(attributes.values())
+                elif getattr(kind, '__module__', None) == module_name:
+                    # An object of one of the module's classes made along with the class (an Enum's members).
+                    attributes = getattr(value, '__dict__', None)
+                    if type(attributes) is dict:
+                        pending.append(attributes)
 
         def unchanged(self):
-            # Dict equality runs in C and compares identity first: a binding the call
-            # replaced by an equal value leaves the module as good as fresh.
-            for namespace, pristine in self.bindings:
-                if namespace != pristine:
-                    return False
             for value, pristine in self.containers:
-                if type(value) is not type(pristine) or value != pristine:
+                if value != pristine:
                     return False
-            for function, defaults, kwdefaults, code in self.functions:
-                if (function.__dict__ or function.__defaults__ is not defaults
-                        or function.__kwdefaults__ is not kwdefaults or function.__code__ is not code):
+            for value, parts_of, pristine in self.objects:
+                if parts_of(value) != pristine:
                     return False
             return True
 
