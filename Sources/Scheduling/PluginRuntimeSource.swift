@@ -155,6 +155,56 @@ let pluginRuntimeSource = #"""
             return (_rebuild, (Entity, str(self), dict(vars(self))))
 
 
+    # An element named like a str method (<lower>, <split>, <count>) must not replace the
+    # method once the XML is expanded: entities stand in for ids everywhere, and code that
+    # calls host.lower() or host.startswith('x') must get str's behaviour. A data
+    # descriptor on the class wins over the instance's attributes, so each such name gets a
+    # property giving the class's own attribute; the element stays reachable through its
+    # getter (host.get_lower()) and vars(host)['lower']. The same holds for the methods
+    # copy and pickle look up on the object itself.
+
+    _LOOKED_UP_ON_OBJECTS = ('__reduce__', '__reduce_ex__', '__getstate__', '__setstate__', '__getnewargs__',
+                             '__getnewargs_ex__', '__copy__', '__deepcopy__')
+
+
+    class _Absent:
+        """A name the class does not have, that no element may give its objects either."""
+        __slots__ = ('name',)
+
+        def __init__(self, name):
+            self.name = name
+
+        def __get__(self, owner, kind=None):
+            raise AttributeError(self.name)  # on an object, __getattr__ (_lookup) says what is missing
+
+        def __set__(self, owner, value):
+            raise AttributeError('%s cannot be set on a host or VM' % self.name)
+
+
+    def _keep_class_attributes(cls, names):
+        for name in names:
+            attribute = inspect.getattr_static(cls, name, None)
+            if attribute is None:
+                setattr(cls, name, _Absent(name))
+                continue
+            if hasattr(type(attribute), '__set__'):
+                continue  # already a data descriptor (__class__, __dict__, _xml): instances cannot shadow it
+            elif hasattr(type(attribute), '__get__'):
+                getter = attribute.__get__
+            else:
+                getter = (lambda value: lambda owner: value)(attribute)
+            setattr(cls, name, property(getter, doc='%s.%s; an element of this name: get_%s()'
+                                        % (cls.__name__, name, name)))
+
+
+    def _protect_entity_classes():
+        if isinstance(vars(Entity).get('lower'), property):
+            return  # a second runtime in the same interpreter shares the first one's classes
+        _keep_class_attributes(Entity, [name for name in dir(str) if not name.startswith('_')]
+                               + list(_LOOKED_UP_ON_OBJECTS))
+        _keep_class_attributes(Element, _LOOKED_UP_ON_OBJECTS)
+
+
     def _rebuild(kind, identifier, attributes):
         made = kind() if identifier is None else kind(identifier)
         made._xml = None
@@ -179,6 +229,7 @@ let pluginRuntimeSource = #"""
 
 
     _publish()
+    _protect_entity_classes()
 
 
     class _BinaryStream:
