@@ -46,8 +46,8 @@ let pluginRuntimeSource = #"""
         """Stands in for sys.stdout and sys.stderr.
 
         Output written by a thread that is running a plugin call goes to that call's
-        sink, so concurrent calls never see each other's output; anything else goes
-        to the real stream.
+        sink (or to what that call set sys.stdout to), so concurrent calls never see each
+        other's output; anything else goes to the real stream.
         """
 
         encoding = 'utf-8'
@@ -58,12 +58,14 @@ let pluginRuntimeSource = #"""
             self._fallback = fallback
 
         def write(self, text):
-            sink = getattr(_local, self._name, None)
-            if sink is None:
+            target = getattr(_local, self._name, None)
+            if target is None:
                 return self._fallback.write(text) if self._fallback is not None else len(text)
+            if type(target) is not _Sink:
+                return target.write(text)  # the call replaced sys.stdout for itself
             if not isinstance(text, str):
                 raise TypeError('write() argument must be str, not %s' % type(text).__name__)
-            sink.add(text)
+            target.add(text)
             return len(text)
 
         def writelines(self, lines):
@@ -71,8 +73,12 @@ let pluginRuntimeSource = #"""
                 self.write(line)
 
         def flush(self):
-            if getattr(_local, self._name, None) is None and self._fallback is not None:
-                self._fallback.flush()
+            target = getattr(_local, self._name, None)
+            if target is None:
+                if self._fallback is not None:
+                    self._fallback.flush()
+            elif type(target) is not _Sink:
+                target.flush()
 
         @property
         def buffer(self):
@@ -90,6 +96,72 @@ let pluginRuntimeSource = #"""
 
         def __getattr__(self, name):
             return getattr(self._fallback, name)
+
+
+    # sys.stdout and sys.stderr are process-wide, but a plugin call that replaces one
+    # (contextlib.redirect_stdout, or `sys.stdout = ...`) must change it for itself only:
+    # other calls run at the same time on other threads, and later calls must still be
+    # captured. So `sys` gets a module class whose stdout and stderr properties keep, per
+    # thread, what a call set them to; print() and the C code read sys's own dict, which
+    # always holds the _Stream, and the _Stream hands the text on to what the call set.
+
+    _STREAM_NAMES = ('stdout', 'stderr')
+    _streams = {}  # name -> the _Stream installed in sys's dict
+
+
+    def _stream_property(name):
+        def read(module):
+            target = getattr(_local, name, None)
+            if target is None or type(target) is _Sink:
+                return vars(module).get(name)
+            return target
+
+        def replace(module, value):
+            sinks = getattr(_local, 'sinks', None)
+            if sinks is None:
+                vars(module)[name] = value  # not a plugin call: the daemon's own code
+            elif value is _streams.get(name) or value is vars(module).get(name):
+                setattr(_local, name, sinks[_STREAM_NAMES.index(name)])  # put back, as redirect_stdout does
+            else:
+                setattr(_local, name, value)
+
+        return property(read, replace, doc='sys.%s, as the running plugin call sees it' % name)
+
+
+    class _SysModule(types.ModuleType):
+        stdout = _stream_property('stdout')
+        stderr = _stream_property('stderr')
+
+
+    def _capture(out, err):
+        """From now on this thread's stdout and stderr go to these sinks."""
+        _local.stdout, _local.stderr, _local.sinks = out, err, (out, err)
+
+
+    def _end_capture(out, err):
+        """Ends a capture, putting the streams back as they must be; returns how the call
+        had changed them ('' when it had not)."""
+        namespace = vars(sys)
+        if (_local.stdout is out and _local.stderr is err and type(sys) is _SysModule
+                and namespace.get('stdout') is _streams['stdout'] and namespace.get('stderr') is _streams['stderr']):
+            _local.stdout = _local.stderr = _local.sinks = None
+            return ''  # left as found: the usual case
+        left = [name for name, sink in zip(_STREAM_NAMES, (out, err)) if getattr(_local, name, None) is not sink]
+        _local.stdout = _local.stderr = _local.sinks = None
+        # Replaced behind the properties' back (through sys.__dict__, or by giving sys another
+        # class): possibly by another call running at the same time, so said as such.
+        behind = ['sys.' + name for name in _STREAM_NAMES if namespace.get(name) is not _streams[name]]
+        if type(sys) is not _SysModule:
+            behind.append('the class of the sys module')
+        install_streams()
+        notes = []
+        if left:
+            notes.append('the plugin replaced %s and did not put %s back' % (
+                ' and '.join('sys.' + name for name in left), 'them' if len(left) > 1 else 'it'))
+        if behind:
+            notes.append('%s changed while the plugin ran (by it, or by a call running at the same time)'
+                         % ' and '.join(behind))
+        return '; '.join(notes) + ' (restored by the daemon: plugins must not change sys.stdout or sys.stderr)'
 
 
     # Hosts and VMs. An object's XML is turned into attributes the first time one is
@@ -216,16 +288,24 @@ let pluginRuntimeSource = #"""
         # A real module, so that entities pickle and copy, and so that plugins can
         # `from scheduler_proxy import Entity` for isinstance checks. One per interpreter:
         # a second runtime (tests, benchmarks) uses the first one's classes.
+        # The streams are one per interpreter too: sys has one stdout, and every runtime's
+        # captures must go through the same per-thread state.
         existing = sys.modules.get('scheduler_proxy')
         if existing is not None:
             globals().update(Entity=existing.Entity, Element=existing.Element, _rebuild=existing._rebuild)
+            globals().update({name: getattr(existing, name) for name in _SHARED_STREAM_STATE})
             return
         module = types.ModuleType('scheduler_proxy', 'The host and VM objects plugins are given.')
         for name in ('Entity', 'Element', '_rebuild'):
             value = globals()[name]
             value.__module__ = 'scheduler_proxy'
             setattr(module, name, value)
+        for name in _SHARED_STREAM_STATE:
+            setattr(module, name, globals()[name])
         sys.modules['scheduler_proxy'] = module
+
+
+    _SHARED_STREAM_STATE = ('_local', '_Sink', '_Stream', '_SysModule', '_streams')
 
 
     _publish()
@@ -249,10 +329,17 @@ let pluginRuntimeSource = #"""
 
 
     def install_streams():
-        if not isinstance(sys.stdout, _Stream):
-            sys.stdout = _Stream('stdout', sys.stdout)
-        if not isinstance(sys.stderr, _Stream):
-            sys.stderr = _Stream('stderr', sys.stderr)
+        """Puts the _Streams in sys's dict and sys's class in place; again after a plugin changed them."""
+        namespace = vars(sys)
+        for name in _STREAM_NAMES:
+            current = namespace.get(name)
+            if not isinstance(current, _Stream):
+                # A second runtime in the same interpreter (tests) shares the first one's streams.
+                current = _Stream(name, current) if name not in _streams else _streams[name]
+                namespace[name] = current
+            _streams.setdefault(name, current)
+        if type(sys) is not _SysModule:
+            sys.__class__ = _SysModule
 
 
     def _fresh_module(code, module_name, path):
@@ -572,11 +659,13 @@ let pluginRuntimeSource = #"""
         tree = compile(source, path, 'exec', ast.PyCF_ONLY_AST)
         code = compile(tree, path, 'exec')
         out, err = _Sink(output_limit), _Sink(output_limit)
-        _local.stdout, _local.stderr = out, err
+        _capture(out, err)
         try:
             module = _fresh_module(code, module_name, path)
         finally:
-            _local.stdout = _local.stderr = None
+            replaced = _end_capture(out, err)
+            if replaced:
+                err.add(('\n' if err.size else '') + replaced)
         # A body that printed would print again in a fresh process: such a module is run anew for every call.
         fresh = _FreshModules(code, module_name, path, _declarative(tree.body) and not out.size and not err.size)
         units = []
@@ -601,16 +690,39 @@ let pluginRuntimeSource = #"""
         return units, err.text(), digest
 
 
+    class StreamsReplaced(Exception):
+        """A call that raised also left sys.stdout or sys.stderr changed: its message says both."""
+
+
+    def _where(trace):
+        """' (file.py:12)': the deepest line of plugin code in a traceback, as errors are reported."""
+        place = ''
+        while trace is not None:
+            code = trace.tb_frame.f_code
+            if not code.co_filename.startswith('<scheduler-proxy'):
+                place = ' (%s:%d)' % (code.co_filename.rsplit('/', 1)[-1], trace.tb_lineno)
+            trace = trace.tb_next
+        return place
+
+
     def call_unit(unit, arguments, output_limit):
-        """Runs one call with its own stdout/stderr; returns (result, stdout, stderr, overflowed)."""
+        """Runs one call with its own stdout/stderr; returns (result, stdout, stderr, overflowed,
+        how the call changed sys.stdout or sys.stderr: '' when it did not)."""
         out, err = _Sink(output_limit), _Sink(output_limit)
-        _local.stdout, _local.stderr = out, err
+        _capture(out, err)
         try:
             result = unit.call(arguments)
+        except Exception as error:
+            replaced = _end_capture(out, err)
+            if replaced:
+                raise StreamsReplaced('%s; the call also raised %s: %s%s' % (
+                    replaced, type(error).__name__, error, _where(error.__traceback__)))
+            raise
         finally:
-            _local.stdout = _local.stderr = None
+            if _local.sinks is not None:  # not ended above
+                replaced = _end_capture(out, err)
         overflow = 'stdout' if out.overflowed else 'stderr' if err.overflowed else ''
-        return result, out.text(), err.text(), overflow
+        return result, out.text(), err.text(), overflow, replaced
 
 
     def _literal(text):
