@@ -1,7 +1,8 @@
 """Empties one host, a VM at a time (function style; uses the oVirt REST API).
 
-Needs the oVirt REST API settings described in ovirt_api.py (properties
-ovirt_url, ovirt_user, ovirt_password_file, or the OVIRT_* environment).
+Which VMs run on the host is asked of the engine through ovirt_api.py, which
+reads where the engine is from the daemon's environment (OVIRT_URL,
+OVIRT_USER, OVIRT_PASSWORD_FILE), never from the request's properties.
 """
 import ovirt_api
 
@@ -22,11 +23,15 @@ def balanceFunction(hosts, args):
     if not drained or drained not in hosts or not others:
         return None
     # Errors are raised, not printed: the daemon reports the exception.
-    api = ovirt_api.connect(args)
-    found = api.hosts([drained])
-    if not found:
-        raise ovirt_api.ApiError('the engine does not know host %s' % drained)
-    vms = api.vms_on(found[0])
+    api = ovirt_api.connect()
+    host = hosts[hosts.index(drained)]
+    if getattr(host, 'name', None) is None:
+        # A bare id: the engine searches VMs by host name, so ask it for the host first.
+        found = api.hosts([drained])
+        if not found:
+            raise ovirt_api.ApiError('the engine does not know host %s' % drained)
+        host = found[0]
+    vms = api.vms_on(host)
     if not vms:
         return None
     chosen = min(vms, key=lambda vm: float('inf') if vm.memory is None else vm.memory)

@@ -4,8 +4,9 @@ Free memory comes from the host entities the daemon passes in
 (max_scheduling_memory): the engine sends host XML, or scheduler.conf sets
 `inventory = files` or `inventory = ovirt`. A balancer gets only hosts, so
 which VMs run on the host to relieve is asked of the engine's REST API through
-ovirt_api.py (properties ovirt_url, ovirt_user, ovirt_password_file, or the
-OVIRT_* environment).
+ovirt_api.py, which reads where the engine is from the daemon's environment
+(OVIRT_URL, OVIRT_USER, OVIRT_PASSWORD_FILE), never from the request's
+properties.
 """
 import sys
 
@@ -43,7 +44,7 @@ def balanceFunction(hosts, args):
     # min() keeps the first of equally short hosts.
     tightest, free = min(short, key=lambda pair: pair[1])
     try:
-        vms = ovirt_api.connect(args).vms_on(tightest)
+        vms = ovirt_api.connect().vms_on(tightest)
     except ovirt_api.ApiError as error:
         print('memory_balance: %s' % error, file=sys.stderr)
         return None

@@ -1,23 +1,28 @@
 """A small read-only client for the oVirt engine's REST API.
 
 This file is a helper, not a plugin: it defines no policy units. The sample
-plugins next to it import it (`import ovirt_api`); yours can too.
+balancers next to it import it (`import ovirt_api`) to learn which VMs run on
+a host; yours can too. Host and VM facts need no connection at all: plugins
+get them as entities from the daemon (see the guide, README.md).
 
-Where to reach the engine comes from the call's properties first, then from
-the daemon's environment:
+Where to reach the engine comes from the daemon's environment only, never from
+a call's properties: properties arrive with each request, and whoever can send
+a request must not choose where a plugin connects, which file it reads or
+which credentials it sends.
 
-    property             environment variable    example
-    ovirt_url            OVIRT_URL               https://engine.example.com/ovirt-engine/api
-    ovirt_user           OVIRT_USER              admin@internal
-    ovirt_password_file  OVIRT_PASSWORD_FILE     /etc/ovirt-scheduler-proxy/password
-    ovirt_ca_file        OVIRT_CA_FILE           /etc/pki/ovirt-engine/ca.pem  (optional)
-    ovirt_timeout        OVIRT_TIMEOUT           seconds per request (optional, default 5)
+    environment variable   example
+    OVIRT_URL              https://engine.example.com/ovirt-engine/api
+    OVIRT_USER             admin@internal
+    OVIRT_PASSWORD_FILE    /etc/ovirt-scheduler-proxy/password
+    OVIRT_CA_FILE          /etc/pki/ovirt-engine/ca.pem  (optional)
+    OVIRT_TIMEOUT          seconds per request (optional, default 5)
 
 The password is read from a file (its first line) so that it never appears in
-a scheduling policy or in the process list. Without a CA file, https URLs are
-checked against the system's trusted CAs.
+a scheduling policy or in the process list. OVIRT_URL must be http or https;
+redirects are not followed. Without a CA file, https URLs are checked against
+the system's trusted CAs.
 
-    api = ovirt_api.connect(args)
+    api = ovirt_api.connect()
     for host in api.hosts(host_ids):      # one request for a batch of ids
         print(host.id, host.name, host.active_vms)
     for vm in api.vms_on(host):           # the VMs running on that host (a Host,
@@ -54,49 +59,47 @@ class ApiError(Exception):
 
 
 SETTINGS = (
-    # (property, environment variable, required)
-    ('ovirt_url', 'OVIRT_URL', True),
-    ('ovirt_user', 'OVIRT_USER', True),
-    ('ovirt_password_file', 'OVIRT_PASSWORD_FILE', True),
-    ('ovirt_ca_file', 'OVIRT_CA_FILE', False),
-    ('ovirt_timeout', 'OVIRT_TIMEOUT', False),
+    # (environment variable, required)
+    ('OVIRT_URL', True),
+    ('OVIRT_USER', True),
+    ('OVIRT_PASSWORD_FILE', True),
+    ('OVIRT_CA_FILE', False),
+    ('OVIRT_TIMEOUT', False),
 )
 
 
-def _setting(args, environ, key, variable):
-    value = (args or {}).get(key) or ''
-    if not value.strip():
-        value = environ.get(variable) or ''
-    return value.strip()
+def connect(properties=None, environ=None):
+    """Returns a Connection configured from the daemon's environment (OVIRT_*).
 
-
-def connect(args=None, environ=None):
-    """Returns a Connection configured from the call's args, then the environment."""
+    `properties`, the call's args, are never read: plugins written for the
+    earlier connect(args) keep working, but a property such as ovirt_url or
+    ovirt_password_file chooses nothing. `environ` stands in for os.environ
+    (tests).
+    """
     environ = os.environ if environ is None else environ
-    values = {}
-    missing = []
-    for key, variable, required in SETTINGS:
-        values[key] = _setting(args, environ, key, variable)
-        if required and not values[key]:
-            missing.append('%s (a property, or %s in the environment)' % (key, variable))
+    values = {variable: (environ.get(variable) or '').strip() for variable, _ in SETTINGS}
+    missing = [variable for variable, required in SETTINGS if required and not values[variable]]
     if missing:
-        raise ApiError('oVirt REST API settings missing: %s' % '; '.join(missing))
-    password_file = values['ovirt_password_file']
+        message = 'oVirt REST API settings missing from the daemon\'s environment: %s' % ', '.join(missing)
+        if any(str(key).startswith('ovirt_') for key in (properties or {})):
+            message += ' (properties such as ovirt_url are not read: a request cannot choose the engine)'
+        raise ApiError(message)
+    password_file = values['OVIRT_PASSWORD_FILE']
     try:
         with open(password_file, encoding='utf-8') as stream:
             password = stream.readline().rstrip('\r\n')
     except OSError as error:
         raise ApiError('cannot read the oVirt password file %s: %s' % (password_file, error.strerror or error))
     timeout = DEFAULT_TIMEOUT
-    if values['ovirt_timeout']:
+    if values['OVIRT_TIMEOUT']:
         try:
-            timeout = float(values['ovirt_timeout'])
+            timeout = float(values['OVIRT_TIMEOUT'])
         except ValueError:
             timeout = 0
         if not 0 < timeout < float('inf'):
-            raise ApiError('ovirt_timeout must be a positive number of seconds, got %r' % values['ovirt_timeout'])
-    return Connection(values['ovirt_url'], values['ovirt_user'], password,
-                      ca_file=values['ovirt_ca_file'] or None, timeout=timeout)
+            raise ApiError('OVIRT_TIMEOUT must be a positive number of seconds, got %r' % values['OVIRT_TIMEOUT'])
+    return Connection(values['OVIRT_URL'], values['OVIRT_USER'], password,
+                      ca_file=values['OVIRT_CA_FILE'] or None, timeout=timeout)
 
 
 class Connection(object):
@@ -105,14 +108,24 @@ class Connection(object):
     def __init__(self, url, user, password, ca_file=None, timeout=DEFAULT_TIMEOUT):
         self.url = url.rstrip('/')
         self.timeout = timeout
+        parts = urllib.parse.urlsplit(self.url)
+        if parts.scheme.lower() not in ('http', 'https') or not parts.hostname:
+            # urllib would also open file:, ftp: and data: URLs.
+            raise ApiError('the oVirt API URL must be http://HOST/... or https://HOST/..., got %r' % url)
         credentials = ('%s:%s' % (user, password)).encode('utf-8')
         self._authorization = 'Basic ' + base64.b64encode(credentials).decode('ascii')
-        self._context = None
-        if self.url.lower().startswith('https:'):
+        context = None
+        if parts.scheme.lower() == 'https':
             try:
-                self._context = ssl.create_default_context(cafile=ca_file)
+                context = ssl.create_default_context(cafile=ca_file)
             except (OSError, ssl.SSLError) as error:
                 raise ApiError('cannot use the CA file %s: %s' % (ca_file, error))
+        # Only http and https, and no redirects: the credentials go to the configured engine and nowhere else.
+        self._opener = urllib.request.OpenerDirector()
+        for handler in (urllib.request.ProxyHandler(), urllib.request.HTTPHandler(),
+                        urllib.request.HTTPSHandler(context=context), urllib.request.HTTPDefaultErrorHandler(),
+                        urllib.request.HTTPErrorProcessor()):
+            self._opener.add_handler(handler)
 
     def hosts(self, ids):
         """The hosts with these ids, in the order of the ids; ids the engine does not know are left out."""
@@ -139,7 +152,7 @@ class Connection(object):
                 'Accept': 'application/xml',
                 'Authorization': self._authorization,
             })
-            with urllib.request.urlopen(request, timeout=self.timeout, context=self._context) as response:
+            with self._opener.open(request, timeout=self.timeout) as response:
                 return response.read()
         except urllib.error.HTTPError as error:
             raise ApiError('the oVirt API answered %s %s to GET %s' % (error.code, error.reason, url))

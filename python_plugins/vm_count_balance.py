@@ -3,8 +3,9 @@
 Running VM counts come from the host entities the daemon passes in
 (summary.active): the engine sends host XML, or scheduler.conf sets
 `inventory = files` or `inventory = ovirt`. Which VMs run on the busiest host
-is asked of the engine's REST API through ovirt_api.py (properties ovirt_url,
-ovirt_user, ovirt_password_file, or the OVIRT_* environment).
+is asked of the engine's REST API through ovirt_api.py, which reads where the
+engine is from the daemon's environment (OVIRT_URL, OVIRT_USER,
+OVIRT_PASSWORD_FILE), never from the request's properties.
 """
 import sys
 
@@ -43,7 +44,7 @@ class vm_count_balance(object):
         if busiest is None or not targets:
             return  # balanced, or nowhere to go: print nothing
         try:
-            vms = ovirt_api.connect(args).vms_on(busiest)
+            vms = ovirt_api.connect().vms_on(busiest)
         except ovirt_api.ApiError as error:
             print('vm_count_balance: %s' % error, file=sys.stderr)
             return

@@ -77,6 +77,12 @@ extension PluginRuntime {
                 }
             }
             let outcome = try callUnit.bind(gil).call(unit.bind(gil), callArguments, gil.int(outputLimit))
+            let streamsReplaced = try outcome.item(at: 4).stringValue()
+            if !streamsReplaced.isEmpty {
+                // The daemon has put the streams back already; the answer of a call that
+                // changed them is not trusted, and the admin learns which unit did it.
+                throw UnitFailure(message: streamsReplaced)
+            }
             let overflow = try outcome.item(at: 3).stringValue()
             if !overflow.isEmpty {
                 throw UnitFailure(message: "the plugin wrote more than \(outputLimit) characters to \(overflow)")
@@ -104,6 +110,8 @@ extension PluginRuntime {
     /// "ValueError: bad value (max_vms.py:12)": what an admin needs to find the fault.
     static func describe(_ error: PythonError) -> String {
         if error.isDeadline { return "interrupted at its deadline" }
+        // Says what the plugin did to the streams and what it raised, with the plugin's line.
+        if error.typeName == "StreamsReplaced" { return error.message }
         // The deepest frame in plugin code; the runtime's own frames mean nothing to an admin.
         guard let location = error.frames.last(where: { !$0.file.hasPrefix("<scheduler-proxy") }) else {
             return error.description

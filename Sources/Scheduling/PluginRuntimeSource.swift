@@ -6,7 +6,6 @@
 /// deadlines, result checking, aggregation — is in Swift.
 let pluginRuntimeSource = #"""
     import ast
-    import copy
     import hashlib
     import inspect
     import sys
@@ -47,8 +46,8 @@ let pluginRuntimeSource = #"""
         """Stands in for sys.stdout and sys.stderr.
 
         Output written by a thread that is running a plugin call goes to that call's
-        sink, so concurrent calls never see each other's output; anything else goes
-        to the real stream.
+        sink (or to what that call set sys.stdout to), so concurrent calls never see each
+        other's output; anything else goes to the real stream.
         """
 
         encoding = 'utf-8'
@@ -59,12 +58,14 @@ let pluginRuntimeSource = #"""
             self._fallback = fallback
 
         def write(self, text):
-            sink = getattr(_local, self._name, None)
-            if sink is None:
+            target = getattr(_local, self._name, None)
+            if target is None:
                 return self._fallback.write(text) if self._fallback is not None else len(text)
+            if type(target) is not _Sink:
+                return target.write(text)  # the call replaced sys.stdout for itself
             if not isinstance(text, str):
                 raise TypeError('write() argument must be str, not %s' % type(text).__name__)
-            sink.add(text)
+            target.add(text)
             return len(text)
 
         def writelines(self, lines):
@@ -72,8 +73,12 @@ let pluginRuntimeSource = #"""
                 self.write(line)
 
         def flush(self):
-            if getattr(_local, self._name, None) is None and self._fallback is not None:
-                self._fallback.flush()
+            target = getattr(_local, self._name, None)
+            if target is None:
+                if self._fallback is not None:
+                    self._fallback.flush()
+            elif type(target) is not _Sink:
+                target.flush()
 
         @property
         def buffer(self):
@@ -91,6 +96,72 @@ let pluginRuntimeSource = #"""
 
         def __getattr__(self, name):
             return getattr(self._fallback, name)
+
+
+    # sys.stdout and sys.stderr are process-wide, but a plugin call that replaces one
+    # (contextlib.redirect_stdout, or `sys.stdout = ...`) must change it for itself only:
+    # other calls run at the same time on other threads, and later calls must still be
+    # captured. So `sys` gets a module class whose stdout and stderr properties keep, per
+    # thread, what a call set them to; print() and the C code read sys's own dict, which
+    # always holds the _Stream, and the _Stream hands the text on to what the call set.
+
+    _STREAM_NAMES = ('stdout', 'stderr')
+    _streams = {}  # name -> the _Stream installed in sys's dict
+
+
+    def _stream_property(name):
+        def read(module):
+            target = getattr(_local, name, None)
+            if target is None or type(target) is _Sink:
+                return vars(module).get(name)
+            return target
+
+        def replace(module, value):
+            sinks = getattr(_local, 'sinks', None)
+            if sinks is None:
+                vars(module)[name] = value  # not a plugin call: the daemon's own code
+            elif value is _streams.get(name) or value is vars(module).get(name):
+                setattr(_local, name, sinks[_STREAM_NAMES.index(name)])  # put back, as redirect_stdout does
+            else:
+                setattr(_local, name, value)
+
+        return property(read, replace, doc='sys.%s, as the running plugin call sees it' % name)
+
+
+    class _SysModule(types.ModuleType):
+        stdout = _stream_property('stdout')
+        stderr = _stream_property('stderr')
+
+
+    def _capture(out, err):
+        """From now on this thread's stdout and stderr go to these sinks."""
+        _local.stdout, _local.stderr, _local.sinks = out, err, (out, err)
+
+
+    def _end_capture(out, err):
+        """Ends a capture, putting the streams back as they must be; returns how the call
+        had changed them ('' when it had not)."""
+        namespace = vars(sys)
+        if (_local.stdout is out and _local.stderr is err and type(sys) is _SysModule
+                and namespace.get('stdout') is _streams['stdout'] and namespace.get('stderr') is _streams['stderr']):
+            _local.stdout = _local.stderr = _local.sinks = None
+            return ''  # left as found: the usual case
+        left = [name for name, sink in zip(_STREAM_NAMES, (out, err)) if getattr(_local, name, None) is not sink]
+        _local.stdout = _local.stderr = _local.sinks = None
+        # Replaced behind the properties' back (through sys.__dict__, or by giving sys another
+        # class): possibly by another call running at the same time, so said as such.
+        behind = ['sys.' + name for name in _STREAM_NAMES if namespace.get(name) is not _streams[name]]
+        if type(sys) is not _SysModule:
+            behind.append('the class of the sys module')
+        install_streams()
+        notes = []
+        if left:
+            notes.append('the plugin replaced %s and did not put %s back' % (
+                ' and '.join('sys.' + name for name in left), 'them' if len(left) > 1 else 'it'))
+        if behind:
+            notes.append('%s changed while the plugin ran (by it, or by a call running at the same time)'
+                         % ' and '.join(behind))
+        return '; '.join(notes) + ' (restored by the daemon: plugins must not change sys.stdout or sys.stderr)'
 
 
     # Hosts and VMs. An object's XML is turned into attributes the first time one is
@@ -156,6 +227,56 @@ let pluginRuntimeSource = #"""
             return (_rebuild, (Entity, str(self), dict(vars(self))))
 
 
+    # An element named like a str method (<lower>, <split>, <count>) must not replace the
+    # method once the XML is expanded: entities stand in for ids everywhere, and code that
+    # calls host.lower() or host.startswith('x') must get str's behaviour. A data
+    # descriptor on the class wins over the instance's attributes, so each such name gets a
+    # property giving the class's own attribute; the element stays reachable through its
+    # getter (host.get_lower()) and vars(host)['lower']. The same holds for the methods
+    # copy and pickle look up on the object itself.
+
+    _LOOKED_UP_ON_OBJECTS = ('__reduce__', '__reduce_ex__', '__getstate__', '__setstate__', '__getnewargs__',
+                             '__getnewargs_ex__', '__copy__', '__deepcopy__')
+
+
+    class _Absent:
+        """A name the class does not have, that no element may give its objects either."""
+        __slots__ = ('name',)
+
+        def __init__(self, name):
+            self.name = name
+
+        def __get__(self, owner, kind=None):
+            raise AttributeError(self.name)  # on an object, __getattr__ (_lookup) says what is missing
+
+        def __set__(self, owner, value):
+            raise AttributeError('%s cannot be set on a host or VM' % self.name)
+
+
+    def _keep_class_attributes(cls, names):
+        for name in names:
+            attribute = inspect.getattr_static(cls, name, None)
+            if attribute is None:
+                setattr(cls, name, _Absent(name))
+                continue
+            if hasattr(type(attribute), '__set__'):
+                continue  # already a data descriptor (__class__, __dict__, _xml): instances cannot shadow it
+            elif hasattr(type(attribute), '__get__'):
+                getter = attribute.__get__
+            else:
+                getter = (lambda value: lambda owner: value)(attribute)
+            setattr(cls, name, property(getter, doc='%s.%s; an element of this name: get_%s()'
+                                        % (cls.__name__, name, name)))
+
+
+    def _protect_entity_classes():
+        if isinstance(vars(Entity).get('lower'), property):
+            return  # a second runtime in the same interpreter shares the first one's classes
+        _keep_class_attributes(Entity, [name for name in dir(str) if not name.startswith('_')]
+                               + list(_LOOKED_UP_ON_OBJECTS))
+        _keep_class_attributes(Element, _LOOKED_UP_ON_OBJECTS)
+
+
     def _rebuild(kind, identifier, attributes):
         made = kind() if identifier is None else kind(identifier)
         made._xml = None
@@ -167,19 +288,28 @@ let pluginRuntimeSource = #"""
         # A real module, so that entities pickle and copy, and so that plugins can
         # `from scheduler_proxy import Entity` for isinstance checks. One per interpreter:
         # a second runtime (tests, benchmarks) uses the first one's classes.
+        # The streams are one per interpreter too: sys has one stdout, and every runtime's
+        # captures must go through the same per-thread state.
         existing = sys.modules.get('scheduler_proxy')
         if existing is not None:
             globals().update(Entity=existing.Entity, Element=existing.Element, _rebuild=existing._rebuild)
+            globals().update({name: getattr(existing, name) for name in _SHARED_STREAM_STATE})
             return
         module = types.ModuleType('scheduler_proxy', 'The host and VM objects plugins are given.')
         for name in ('Entity', 'Element', '_rebuild'):
             value = globals()[name]
             value.__module__ = 'scheduler_proxy'
             setattr(module, name, value)
+        for name in _SHARED_STREAM_STATE:
+            setattr(module, name, globals()[name])
         sys.modules['scheduler_proxy'] = module
 
 
+    _SHARED_STREAM_STATE = ('_local', '_Sink', '_Stream', '_SysModule', '_streams')
+
+
     _publish()
+    _protect_entity_classes()
 
 
     class _BinaryStream:
@@ -199,10 +329,17 @@ let pluginRuntimeSource = #"""
 
 
     def install_streams():
-        if not isinstance(sys.stdout, _Stream):
-            sys.stdout = _Stream('stdout', sys.stdout)
-        if not isinstance(sys.stderr, _Stream):
-            sys.stderr = _Stream('stderr', sys.stderr)
+        """Puts the _Streams in sys's dict and sys's class in place; again after a plugin changed them."""
+        namespace = vars(sys)
+        for name in _STREAM_NAMES:
+            current = namespace.get(name)
+            if not isinstance(current, _Stream):
+                # A second runtime in the same interpreter (tests) shares the first one's streams.
+                current = _Stream(name, current) if name not in _streams else _streams[name]
+                namespace[name] = current
+            _streams.setdefault(name, current)
+        if type(sys) is not _SysModule:
+            sys.__class__ = _SysModule
 
 
     def _fresh_module(code, module_name, path):
@@ -310,60 +447,113 @@ let pluginRuntimeSource = #"""
                 and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value == '__main__')
 
 
-    _CONTAINERS = (list, dict, set, bytearray, tuple)
+    # What a module's body made can only be reached from its namespace, through values that
+    # cannot change, containers, and the module's functions, classes and objects. Each
+    # container and namespace is kept with a copy of its items as the body left them, each
+    # function and class with its parts (defaults, keyword defaults, closure cells, code,
+    # bases...), and after a call they must compare equal. Identical items are equal without
+    # running any __eq__, so a call that changed nothing costs one C comparison each; a
+    # container inside another is compared in turn, so a change at any depth is seen; an
+    # item replaced by an equal value (LIMIT = 10 again) leaves the module as good as fresh,
+    # and only an object whose own __eq__ claims equality with a different value could pass
+    # unseen. Checking identity item by item instead would cost more than the call itself.
+    # Objects from elsewhere (imported modules, their functions) are the same in a freshly
+    # run module: only which one is bound counts.
+
+    _ATOMS = frozenset((str, int, float, complex, bytes, bool, type(None), type(Ellipsis), range))
+    _COPIES = {list: list, dict: dict, set: set, bytearray: bytes}
+    # A module bigger than this is run afresh for every call rather than checked after it.
+    _MOST_PARTS = 10_000
+
+
+    class _TooBig(Exception):
+        pass
+
+
+    def _cell_value(cell):
+        try:
+            return cell.cell_contents
+        except ValueError:
+            return _cell_value  # an empty cell: stands for itself
+
+
+    def _function_parts(function):
+        """What a call can change on a function without rebinding it: its defaults, keyword
+        defaults and annotations, code, names, attributes and the values its closure holds
+        (super()'s __class__)."""
+        cells = function.__closure__
+        parts = (function.__defaults__, function.__kwdefaults__, function.__annotations__, function.__code__,
+                 function.__name__, function.__qualname__, function.__doc__, function.__dict__)
+        return parts + tuple(_cell_value(cell) for cell in cells) if cells else parts
+
+
+    def _class_parts(cls):
+        return (cls.__bases__, cls.__name__, cls.__qualname__)
 
 
     class _Fingerprint:
-        """What a call could change in a freshly run module: the bindings of the module
-        and of its classes, the contents of its containers, and its functions' defaults."""
-        __slots__ = ('bindings', 'containers', 'functions')
+        """Everything a call could change in a freshly run module, as the body left it.
+        The copies also keep every object they hold alive, so no id is reused meanwhile."""
+        __slots__ = ('containers', 'objects')
 
         def __init__(self, module):
-            self.bindings = []
-            self.containers = []
-            self.functions = []
-            seen = set()
-            name = module.__name__
+            self.containers = []  # (container or namespace, copy of its items then)
+            self.objects = []  # (function or class, how to read its parts, its parts then)
+            module_name = module.__name__
+            namespace = vars(module)
+            seen = {id(namespace.get('__builtins__'))}  # the interpreter's, not the module's
+            pending = [namespace]  # objects still to look into
+            left = _MOST_PARTS
 
-            def visit(value):
-                if id(value) in seen:
-                    return
+            def remember(value, parts_of):
+                parts = parts_of(value)
+                self.objects.append((value, parts_of, parts))
+                return parts
+
+            while pending:
+                value = pending.pop()
+                kind = type(value)
+                if kind in _ATOMS or id(value) in seen:
+                    continue
                 seen.add(id(value))
-                if isinstance(value, (staticmethod, classmethod)):
-                    visit(value.__func__)
-                elif isinstance(value, property):
-                    for function in (value.fget, value.fset, value.fdel):
-                        if function is not None:
-                            visit(function)
-                elif isinstance(value, types.FunctionType):
-                    if value.__module__ == name:
-                        self.functions.append((value, value.__defaults__, value.__kwdefaults__, value.__code__))
+                left -= 1
+                if left < 0:
+                    raise _TooBig()
+                copy_of = _COPIES.get(kind)
+                if copy_of is not None:
+                    self.containers.append((value, copy_of(value)))
+                    if kind is dict:
+                        pending.extend(value.keys())
+                        pending.extend(value.values())
+                    elif kind is not bytearray:
+                        pending.extend(value)
+                elif kind is tuple or kind is frozenset:
+                    pending.extend(value)  # cannot change, but what it holds can
+                elif kind is staticmethod or kind is classmethod:
+                    pending.append(value.__func__)
+                elif kind is property:
+                    pending.extend((value.fget, value.fset, value.fdel))
+                elif kind is types.FunctionType:
+                    if value.__globals__ is namespace:  # made by this module's body
+                        pending.extend(remember(value, _function_parts))
                 elif isinstance(value, type):
-                    if value.__module__ == name:
-                        visit_namespace(value.__dict__)
-                elif isinstance(value, _CONTAINERS):
-                    self.containers.append((value, copy.deepcopy(value)))
-
-            def visit_namespace(namespace):
-                self.bindings.append((namespace, dict(namespace)))
-                for key, value in namespace.items():
-                    if key != '__builtins__':
-                        visit(value)
-
-            visit_namespace(module.__dict__)
+                    if value.__dict__.get('__module__') == module_name:
+                        pending.extend(remember(value, _class_parts))
+                        attributes = value.__dict__
+                        self.containers.append((attributes, dict(attributes)))
+                        pending.extend(attributes.values())
+                elif getattr(kind, '__module__', None) == module_name:
+                    # An object of one of the module's classes made along with the class (an Enum's members).
+                    attributes = getattr(value, '__dict__', None)
+                    if type(attributes) is dict:
+                        pending.append(attributes)
 
         def unchanged(self):
-            # Dict equality runs in C and compares identity first: a binding the call
-            # replaced by an equal value leaves the module as good as fresh.
-            for namespace, pristine in self.bindings:
-                if namespace != pristine:
-                    return False
             for value, pristine in self.containers:
-                if type(value) is not type(pristine) or value != pristine:
+                if value != pristine:
                     return False
-            for function, defaults, kwdefaults, code in self.functions:
-                if (function.__dict__ or function.__defaults__ is not defaults
-                        or function.__kwdefaults__ is not kwdefaults or function.__code__ is not code):
+            for value, parts_of, pristine in self.objects:
+                if parts_of(value) != pristine:
                     return False
             return True
 
@@ -469,11 +659,13 @@ let pluginRuntimeSource = #"""
         tree = compile(source, path, 'exec', ast.PyCF_ONLY_AST)
         code = compile(tree, path, 'exec')
         out, err = _Sink(output_limit), _Sink(output_limit)
-        _local.stdout, _local.stderr = out, err
+        _capture(out, err)
         try:
             module = _fresh_module(code, module_name, path)
         finally:
-            _local.stdout = _local.stderr = None
+            replaced = _end_capture(out, err)
+            if replaced:
+                err.add(('\n' if err.size else '') + replaced)
         # A body that printed would print again in a fresh process: such a module is run anew for every call.
         fresh = _FreshModules(code, module_name, path, _declarative(tree.body) and not out.size and not err.size)
         units = []
@@ -498,16 +690,39 @@ let pluginRuntimeSource = #"""
         return units, err.text(), digest
 
 
+    class StreamsReplaced(Exception):
+        """A call that raised also left sys.stdout or sys.stderr changed: its message says both."""
+
+
+    def _where(trace):
+        """' (file.py:12)': the deepest line of plugin code in a traceback, as errors are reported."""
+        place = ''
+        while trace is not None:
+            code = trace.tb_frame.f_code
+            if not code.co_filename.startswith('<scheduler-proxy'):
+                place = ' (%s:%d)' % (code.co_filename.rsplit('/', 1)[-1], trace.tb_lineno)
+            trace = trace.tb_next
+        return place
+
+
     def call_unit(unit, arguments, output_limit):
-        """Runs one call with its own stdout/stderr; returns (result, stdout, stderr, overflowed)."""
+        """Runs one call with its own stdout/stderr; returns (result, stdout, stderr, overflowed,
+        how the call changed sys.stdout or sys.stderr: '' when it did not)."""
         out, err = _Sink(output_limit), _Sink(output_limit)
-        _local.stdout, _local.stderr = out, err
+        _capture(out, err)
         try:
             result = unit.call(arguments)
+        except Exception as error:
+            replaced = _end_capture(out, err)
+            if replaced:
+                raise StreamsReplaced('%s; the call also raised %s: %s%s' % (
+                    replaced, type(error).__name__, error, _where(error.__traceback__)))
+            raise
         finally:
-            _local.stdout = _local.stderr = None
+            if _local.sinks is not None:  # not ended above
+                replaced = _end_capture(out, err)
         overflow = 'stdout' if out.overflowed else 'stderr' if err.overflowed else ''
-        return result, out.text(), err.text(), overflow
+        return result, out.text(), err.text(), overflow, replaced
 
 
     def _literal(text):

@@ -15,16 +15,74 @@ from fake_ovirt import PASSWORD, USER, FakeOvirt  # noqa: E402  (needs the path 
 from running_daemon import RunningDaemon  # noqa: E402
 
 
+@pytest.fixture(scope='session')
+def engine():
+    """A fake oVirt REST API on 127.0.0.1 for the whole run: daemons are told where it is
+    when they start, in their environment, as an admin would."""
+    server = FakeOvirt()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def ovirt(engine):
+    """The fake oVirt REST API, empty until the test adds hosts."""
+    engine.hosts.clear()
+    engine.requests.clear()
+    return engine
+
+
+@pytest.fixture(scope='session')
+def password_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp('engine') / 'ovirt-password'
+    path.write_text(PASSWORD + '\n', encoding='utf-8')
+    return path
+
+
+@pytest.fixture(scope='session')
+def engine_environment(engine, password_file):
+    """The daemon's environment that points ovirt_api at the fake API."""
+    return {'OVIRT_URL': engine.url, 'OVIRT_USER': USER, 'OVIRT_PASSWORD_FILE': str(password_file)}
+
+
+@pytest.fixture
+def settings(engine_environment, monkeypatch):
+    """For units called in this process: the environment that points ovirt_api at the fake API."""
+    for name, value in engine_environment.items():
+        monkeypatch.setenv(name, value)
+    return dict(engine_environment)
+
+
+def start_proxy(folder, environment):
+    (folder / 'conf').mkdir(parents=True)
+    return RunningDaemon('--plugins', str(PLUGINS), '--plugins-conf', str(folder / 'conf'), log_folder=folder,
+                         environment=environment)
+
+
 @pytest.fixture(scope='module')
-def proxy(tmp_path_factory):
+def proxy(tmp_path_factory, engine_environment):
     """One daemon per test module serving python_plugins/, without inventory: hosts arrive as
-    the request gives them (XML or bare ids). Its conf folder is empty, so the samples run
-    with their own defaults whatever etc/plugins holds."""
-    folder = tmp_path_factory.mktemp('proxy')
-    (folder / 'conf').mkdir()
-    running = RunningDaemon('--plugins', str(PLUGINS), '--plugins-conf', str(folder / 'conf'), log_folder=folder)
+    the request gives them (XML or bare ids). Its environment points ovirt_api at the fake
+    API. Its conf folder is empty, so the samples run with their own defaults whatever
+    etc/plugins holds."""
+    running = start_proxy(tmp_path_factory.mktemp('proxy'), engine_environment)
     yield running
     running.stop()
+
+
+@pytest.fixture
+def proxy_with(tmp_path):
+    """Starts a daemon like `proxy` with another environment (a dead engine, none at all)."""
+    started = []
+
+    def start(environment):
+        started.append(start_proxy(tmp_path / ('proxy%d' % len(started)), environment))
+        return started[-1]
+
+    yield start
+    for running in started:
+        running.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -33,28 +91,6 @@ def no_ovirt_environment(monkeypatch):
     for name in list(os.environ):
         if name.startswith('OVIRT_'):
             monkeypatch.delenv(name)
-
-
-@pytest.fixture
-def ovirt():
-    """A fake oVirt REST API on 127.0.0.1, empty until the test adds hosts."""
-    server = FakeOvirt()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def password_file(tmp_path):
-    path = tmp_path / 'ovirt-password'
-    path.write_text(PASSWORD + '\n', encoding='utf-8')
-    return path
-
-
-@pytest.fixture
-def settings(ovirt, password_file):
-    """The properties that point ovirt_api at the fake API."""
-    return {'ovirt_url': ovirt.url, 'ovirt_user': USER, 'ovirt_password_file': str(password_file)}
 
 
 @pytest.fixture

@@ -24,12 +24,14 @@ def daemon_binary():
 
 
 class RunningDaemon(object):
-    """`scheduler-proxy serve --port 0 ARGUMENTS...`, stopped by stop()."""
+    """`scheduler-proxy serve --port 0 ARGUMENTS...`, stopped by stop(); `environment` is
+    added to the daemon's (the OVIRT_* settings the samples' ovirt_api reads)."""
 
-    def __init__(self, *arguments, log_folder):
+    def __init__(self, *arguments, log_folder, environment=None):
         self.log_path = Path(log_folder) / 'scheduler-proxy.log'
         # The OVIRT_* settings of whoever runs the tests must not reach the plugins.
-        environment = {key: value for key, value in os.environ.items() if not key.startswith('OVIRT_')}
+        environment = dict({key: value for key, value in os.environ.items() if not key.startswith('OVIRT_')},
+                           **(environment or {}))
         with open(self.log_path, 'w') as log:
             self.process = subprocess.Popen([daemon_binary(), 'serve', '--port', '0', *arguments],
                                             cwd=str(log_folder), env=environment,

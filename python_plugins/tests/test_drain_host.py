@@ -13,7 +13,7 @@ def test_moves_the_smallest_vm_of_the_drained_host_to_the_other_hosts(ovirt, set
     ovirt.add_host('h2', name='node-2', vms=[('b-0', 'db', 8 * GIB), ('b-1', 'web', 2 * GIB),
                                             ('b-2', 'web too', 2 * GIB)])
     ovirt.add_host('h3')
-    outcome = call(capsys, drain_host.balanceFunction, ['h1', 'h2', 'h3'], dict(settings, drain_host='h2'))
+    outcome = call(capsys, drain_host.balanceFunction, ['h1', 'h2', 'h3'], {'drain_host': 'h2'})
     assert outcome == (('b-1', ['h1', 'h3']), '', ''), 'returned, not printed'
     assert ovirt.searches() == ['id=h2', 'host=node-2']
 
@@ -31,16 +31,17 @@ def test_does_nothing_when_the_drained_host_is_the_only_host(capsys):
 def test_does_nothing_once_the_host_is_empty(ovirt, settings, capsys):
     ovirt.add_host('h1', vms=[('a-0', 'a', GIB)])
     ovirt.add_host('h2')
-    assert call(capsys, drain_host.balanceFunction, ['h1', 'h2'], dict(settings, drain_host='h2')).result is None
+    assert call(capsys, drain_host.balanceFunction, ['h1', 'h2'], {'drain_host': 'h2'}).result is None
     assert ovirt.searches('vms') == ['host=host-h2']
 
 
-def test_api_errors_are_raised_for_the_daemon_to_report(settings, dead_url):
+def test_api_errors_are_raised_for_the_daemon_to_report(settings, dead_url, monkeypatch):
+    monkeypatch.setenv('OVIRT_URL', dead_url)
     with pytest.raises(ovirt_api.ApiError, match='cannot reach'):
-        drain_host.balanceFunction(['h1', 'h2'], dict(settings, ovirt_url=dead_url, drain_host='h1'))
+        drain_host.balanceFunction(['h1', 'h2'], {'drain_host': 'h1'})
 
 
 def test_a_host_the_engine_does_not_know_is_an_error(ovirt, settings):
     ovirt.add_host('h1')
     with pytest.raises(ovirt_api.ApiError, match='does not know host h2'):
-        drain_host.balanceFunction(['h1', 'h2'], dict(settings, drain_host='h2'))
+        drain_host.balanceFunction(['h1', 'h2'], {'drain_host': 'h2'})

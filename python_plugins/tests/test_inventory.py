@@ -14,7 +14,7 @@ IDS = [host['host_id'] for host in HOSTS]
 
 
 @pytest.fixture(scope='module')
-def inventory_proxy(tmp_path_factory):
+def inventory_proxy(tmp_path_factory, engine_environment):
     folder = tmp_path_factory.mktemp('inventory')
     inventory = folder / 'xml'
     inventory.mkdir()
@@ -28,7 +28,7 @@ def inventory_proxy(tmp_path_factory):
     config = folder / 'scheduler.conf'
     config.write_text('plugins_path = %s\nplugins_conf_path = %s\ninventory = files\ninventory_path = %s\n'
                       % (PLUGINS, folder / 'conf', inventory))
-    running = RunningDaemon('--config', str(config), log_folder=folder)
+    running = RunningDaemon('--config', str(config), log_folder=folder, environment=engine_environment)
     yield running
     running.stop()
 
@@ -81,18 +81,18 @@ def test_when_the_inventory_knows_none_of_the_hosts_the_samples_say_so(client):
     assert answer['result'] == ['new-1', 'new-2']
 
 
-def test_memory_balance_relieves_the_host_with_least_free_memory(client, ovirt, settings):
+def test_memory_balance_relieves_the_host_with_least_free_memory(client, ovirt):
     ovirt.add_host('i04', name='node-04', vms=[('v-a', 'a', 2 * GIB), ('v-b', 'b', 768 * MIB), ('v-c', 'c', 512 * MIB)])
-    answer = client.runLoadBalancing('memory_balance', IDS + [SAMPLE_HOST_ID], settings)
+    answer = client.runLoadBalancing('memory_balance', IDS + [SAMPLE_HOST_ID], {})
     # i04 lacks 512 MB of the default 1024; i13 has exactly 1024 and could not take 512 more.
     targets = [host for host in IDS if host not in ('i04', 'i13')] + [SAMPLE_HOST_ID]
     assert answer == {'result_code': 0, 'result': ['v-c', targets]}
     assert ovirt.searches() == ['host=node-04'], 'VMs are searched by the name the inventory gave the host'
 
 
-def test_vm_count_balance_relieves_the_busiest_host(client, ovirt, settings):
+def test_vm_count_balance_relieves_the_busiest_host(client, ovirt):
     ovirt.add_host('i13', name='node-13', vms=[('w-a', 'a', 2 * GIB), ('w-b', 'b', GIB)])
-    answer = client.runLoadBalancing('vm_count_balance', IDS, dict(settings, maximum_vm_count='18'))
+    answer = client.runLoadBalancing('vm_count_balance', IDS, {'maximum_vm_count': '18'})
     assert answer == {'result_code': 0, 'result': ['w-b', [host for host in IDS if host not in ('i06', 'i13')]]}
     assert ovirt.searches() == ['host=node-13']
 
@@ -107,7 +107,7 @@ def test_id_based_samples_get_entities_and_keep_working(client):
     assert answer == {'result_code': 0, 'result': [['i00', 10], ['i01', 13], ['i02', 6]]}
 
 
-def test_drain_host_gets_entities_and_keeps_working(client, ovirt, settings):
+def test_drain_host_gets_entities_and_keeps_working(client, ovirt):
     ovirt.add_host('i05', name='node-05', vms=[('x-a', 'a', 2 * GIB), ('x-b', 'b', GIB)])
-    answer = client.runLoadBalancing('drain_host', ['i04', 'i05', 'i06'], dict(settings, drain_host='i05'))
+    answer = client.runLoadBalancing('drain_host', ['i04', 'i05', 'i06'], {'drain_host': 'i05'})
     assert answer == {'result_code': 0, 'result': ['x-b', ['i04', 'i06']]}

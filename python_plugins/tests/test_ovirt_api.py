@@ -32,7 +32,7 @@ def test_fetches_a_batch_of_hosts_in_one_search_in_the_order_asked(ovirt, settin
     ovirt.add_host('h1', active=3)
     ovirt.add_host('h2', active=0)
     ovirt.add_host('h3', active=12)
-    hosts = ovirt_api.connect(settings).hosts(['h3', 'h1', 'h2'])
+    hosts = ovirt_api.connect(environ=settings).hosts(['h3', 'h1', 'h2'])
     assert [(host.id, host.name, host.active_vms) for host in hosts] == [
         ('h3', 'host-h3', 12), ('h1', 'host-h1', 3), ('h2', 'host-h2', 0)]
     assert hosts[0].memory == 8241807360 and hosts[0].max_scheduling_memory == 7837057024
@@ -43,14 +43,14 @@ def test_fetches_a_batch_of_hosts_in_one_search_in_the_order_asked(ovirt, settin
 
 def test_hosts_the_engine_does_not_know_are_left_out(ovirt, settings):
     ovirt.add_host('h1', active=1)
-    assert [host.id for host in ovirt_api.connect(settings).hosts(['h1', 'gone'])] == ['h1']
+    assert [host.id for host in ovirt_api.connect(environ=settings).hosts(['h1', 'gone'])] == ['h1']
 
 
 def test_many_hosts_are_fetched_in_batches_of_at_most_fifty(ovirt, settings):
     ids = ['host%03d' % number for number in range(120)]
     for number, host_id in enumerate(ids):
         ovirt.add_host(host_id, active=number)
-    hosts = ovirt_api.connect(settings).hosts(ids)
+    hosts = ovirt_api.connect(environ=settings).hosts(ids)
     assert [(host.id, host.active_vms) for host in hosts] == [(host_id, n) for n, host_id in enumerate(ids)]
     assert [search.count('id=') for search in ovirt.searches('hosts')] == [50, 50, 20]
 
@@ -58,7 +58,7 @@ def test_many_hosts_are_fetched_in_batches_of_at_most_fifty(ovirt, settings):
 def test_lists_the_vms_running_on_a_host_by_its_name(ovirt, settings):
     ovirt.add_host('h1', name='node-1', vms=[('vm-a', 'web', 2 * GIB), ('vm-b', 'db', 8 * GIB)])
     ovirt.add_host('h2', name='node-2', vms=[('vm-c', 'mail', GIB)])
-    api = ovirt_api.connect(settings)
+    api = ovirt_api.connect(environ=settings)
     host, = api.hosts(['h1'])
     assert api.vms_on(host) == [ovirt_api.Vm('vm-a', 'web', 2 * GIB), ovirt_api.Vm('vm-b', 'db', 8 * GIB)]
     assert api.vms_on('node-2') == [ovirt_api.Vm('vm-c', 'mail', GIB)]
@@ -73,72 +73,109 @@ def test_vms_on_a_host_entity_are_searched_by_its_name_not_its_id(ovirt, setting
     ovirt.add_host('h1', name='node-1', vms=[('vm-a', 'web', GIB)])
     host = Entity('h1')
     host.name = 'node-1'
-    assert ovirt_api.connect(settings).vms_on(host) == [ovirt_api.Vm('vm-a', 'web', GIB)]
+    assert ovirt_api.connect(environ=settings).vms_on(host) == [ovirt_api.Vm('vm-a', 'web', GIB)]
     assert ovirt.searches('vms') == ['host=node-1']
 
 
-def test_settings_come_from_the_environment_when_the_properties_lack_them(ovirt, settings, monkeypatch):
+def test_settings_come_from_the_daemons_environment(ovirt, settings):
     ovirt.add_host('h1', active=4)
-    monkeypatch.setenv('OVIRT_URL', settings['ovirt_url'])
-    monkeypatch.setenv('OVIRT_USER', settings['ovirt_user'])
-    monkeypatch.setenv('OVIRT_PASSWORD_FILE', settings['ovirt_password_file'])
-    assert [host.active_vms for host in ovirt_api.connect({}).hosts(['h1'])] == [4]
+    assert [host.active_vms for host in ovirt_api.connect().hosts(['h1'])] == [4]
 
 
-def test_properties_win_over_the_environment(ovirt, settings, dead_url, monkeypatch):
+def test_properties_never_choose_the_engine_the_user_or_the_password_file(ovirt, settings, dead_url, tmp_path):
     ovirt.add_host('h1', active=4)
-    monkeypatch.setenv('OVIRT_URL', dead_url)
-    monkeypatch.setenv('OVIRT_USER', 'nobody')
-    assert [host.active_vms for host in ovirt_api.connect(settings).hosts(['h1'])] == [4]
+    secret = tmp_path / 'secret'
+    secret.write_text('not for the engine\n')
+    properties = {'ovirt_url': dead_url, 'ovirt_user': 'nobody', 'ovirt_password_file': str(secret),
+                  'ovirt_timeout': 'soon'}
+    assert [host.active_vms for host in ovirt_api.connect(properties).hosts(['h1'])] == [4]
 
 
-def test_missing_settings_are_named_with_their_environment_variables():
+def test_missing_settings_are_named_with_their_environment_variables(monkeypatch):
+    monkeypatch.setenv('OVIRT_USER', USER)
     with pytest.raises(ovirt_api.ApiError) as raised:
-        ovirt_api.connect({'ovirt_user': USER})
+        ovirt_api.connect()
     message = str(raised.value)
-    assert 'ovirt_url' in message and 'OVIRT_URL' in message
-    assert 'ovirt_password_file' in message and 'OVIRT_PASSWORD_FILE' in message
-    assert 'ovirt_user' not in message
+    assert "missing from the daemon's environment" in message
+    assert 'OVIRT_URL' in message and 'OVIRT_PASSWORD_FILE' in message and 'OVIRT_USER' not in message
+    assert 'properties' not in message
+
+
+def test_properties_that_try_to_set_the_engine_are_said_to_be_ignored():
+    with pytest.raises(ovirt_api.ApiError, match='properties such as ovirt_url are not read'):
+        ovirt_api.connect({'ovirt_url': 'http://127.0.0.1:1/', 'ovirt_password_file': '/etc/passwd'})
+
+
+@pytest.mark.parametrize('url', ['file:///etc/passwd', 'ftp://127.0.0.1/api', 'data:,hello', 'http:///no-host',
+                                 'engine.example.com/ovirt-engine/api'])
+def test_only_http_and_https_urls_are_used(settings, url):
+    settings['OVIRT_URL'] = url
+    with pytest.raises(ovirt_api.ApiError, match='must be http://HOST'):
+        ovirt_api.connect(environ=settings)
+
+
+def test_redirects_are_not_followed(settings):
+    import http.server
+    import threading
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(302)
+            self.send_header('Location', 'file:///etc/passwd')
+            self.send_header('Content-Length', '0')
+            self.end_headers()
+
+        def log_message(self, *arguments):
+            pass
+
+    server = http.server.HTTPServer(('127.0.0.1', 0), Redirect)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    settings['OVIRT_URL'] = 'http://127.0.0.1:%d/ovirt-engine/api' % server.server_address[1]
+    with pytest.raises(ovirt_api.ApiError, match='answered 302'):
+        ovirt_api.connect(environ=settings).hosts(['h1'])
+    thread.join(5)
+    server.server_close()
 
 
 def test_an_unreadable_password_file_is_named(settings, tmp_path):
-    settings['ovirt_password_file'] = str(tmp_path / 'no-such-file')
+    settings['OVIRT_PASSWORD_FILE'] = str(tmp_path / 'no-such-file')
     with pytest.raises(ovirt_api.ApiError, match='password file .*no-such-file'):
-        ovirt_api.connect(settings)
+        ovirt_api.connect(environ=settings)
 
 
 def test_wrong_credentials_are_reported_with_the_http_status(ovirt, settings, tmp_path):
     ovirt.add_host('h1')
     wrong = tmp_path / 'wrong'
     wrong.write_text('guess\n')
-    settings['ovirt_password_file'] = str(wrong)
+    settings['OVIRT_PASSWORD_FILE'] = str(wrong)
     with pytest.raises(ovirt_api.ApiError, match='401'):
-        ovirt_api.connect(settings).hosts(['h1'])
+        ovirt_api.connect(environ=settings).hosts(['h1'])
 
 
 def test_an_unreachable_engine_is_reported(settings, dead_url):
-    settings['ovirt_url'] = dead_url
+    settings['OVIRT_URL'] = dead_url
     with pytest.raises(ovirt_api.ApiError, match='cannot reach the oVirt API at ' + dead_url):
-        ovirt_api.connect(settings).hosts(['h1'])
+        ovirt_api.connect(environ=settings).hosts(['h1'])
 
 
 def test_an_engine_that_does_not_answer_times_out(settings):
     with socket.socket() as silent:  # accepts connections, never answers
         silent.bind(('127.0.0.1', 0))
         silent.listen(4)
-        settings['ovirt_url'] = 'http://127.0.0.1:%d/ovirt-engine/api' % silent.getsockname()[1]
-        settings['ovirt_timeout'] = '0.3'
+        settings['OVIRT_URL'] = 'http://127.0.0.1:%d/ovirt-engine/api' % silent.getsockname()[1]
+        settings['OVIRT_TIMEOUT'] = '0.3'
         began = time.monotonic()
         with pytest.raises(ovirt_api.ApiError, match='timed out'):
-            ovirt_api.connect(settings).hosts(['h1'])
+            ovirt_api.connect(environ=settings).hosts(['h1'])
         assert time.monotonic() - began < 3
 
 
 @pytest.mark.parametrize('value', ['soon', '0', '-2', 'nan'])
 def test_a_bad_timeout_setting_is_refused(settings, value):
-    settings['ovirt_timeout'] = value
-    with pytest.raises(ovirt_api.ApiError, match='ovirt_timeout'):
-        ovirt_api.connect(settings)
+    settings['OVIRT_TIMEOUT'] = value
+    with pytest.raises(ovirt_api.ApiError, match='OVIRT_TIMEOUT'):
+        ovirt_api.connect(environ=settings)
 
 
 @pytest.fixture(scope='module')
@@ -164,13 +201,13 @@ def tls_ovirt(certificate):
 
 
 def test_https_is_verified_against_the_ca_file(tls_ovirt, password_file, certificate):
-    args = {'ovirt_url': tls_ovirt.url, 'ovirt_user': USER, 'ovirt_password_file': str(password_file),
-            'ovirt_ca_file': certificate[0]}
-    assert [host.active_vms for host in ovirt_api.connect(args).hosts(['h1'])] == [2]
+    environ = {'OVIRT_URL': tls_ovirt.url, 'OVIRT_USER': USER, 'OVIRT_PASSWORD_FILE': str(password_file),
+               'OVIRT_CA_FILE': certificate[0]}
+    assert [host.active_vms for host in ovirt_api.connect(environ=environ).hosts(['h1'])] == [2]
 
 
 def test_https_without_the_ca_file_refuses_an_unknown_certificate(tls_ovirt, password_file):
-    args = {'ovirt_url': tls_ovirt.url, 'ovirt_user': USER, 'ovirt_password_file': str(password_file)}
+    environ = {'OVIRT_URL': tls_ovirt.url, 'OVIRT_USER': USER, 'OVIRT_PASSWORD_FILE': str(password_file)}
     with pytest.raises(ovirt_api.ApiError, match='CERTIFICATE_VERIFY_FAILED'):
-        ovirt_api.connect(args).hosts(['h1'])
+        ovirt_api.connect(environ=environ).hosts(['h1'])
     assert tls_ovirt.requests == []

@@ -6,6 +6,9 @@ import EmbeddedPython
 /// XML's attributes and child elements as Python attributes; a child element with
 /// attributes or children is an `Element` (or an `Entity` when it has an id, like
 /// `host.cluster`), one with only text is a scalar, and repeated children are a list.
+/// An element named like a `str` method (`<lower>`) is stored like any other, but the
+/// classes make such names data descriptors (`_protect_entity_classes` in the runtime):
+/// `host.lower` stays the method, and the element is `host.get_lower()`.
 ///
 /// Objects are made with their XML attached and turned into attributes the first
 /// time one is read (`expand`): making them costs a string and a capsule each.
