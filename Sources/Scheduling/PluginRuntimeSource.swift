@@ -492,6 +492,9 @@ let pluginRuntimeSource = #"""
 
 
     def _guard_standard_library(folder):
+        # Compiled copies written into the plugin folder carry the source's time in whole
+        # seconds: an edit of the same size within that second would import the old code.
+        sys.dont_write_bytecode = True
         finder = next((finder for finder in sys.meta_path
                        if getattr(finder, '__qualname__', None) == '_StandardLibraryFirst'), None)
         if finder is None:
