@@ -224,6 +224,11 @@ struct PluginLoader {
         case .success(let files):
             found = files
         }
+        if let problem = previous?.folderProblem {
+            logger.notice(
+                "the plugin folder can be read again",
+                metadata: ["folder": "\(settings.pluginsPath)", "was": "\(problem.message)"])
+        }
         var changed: Set<String> = []
         if let previous {
             for file in found where previous.file(file.path)?.fingerprint != file.fingerprint {

@@ -17,7 +17,7 @@ extension ConfigurationOptions {
         let path = configuration.pluginsConfPath
         guard let problem = PluginFolder.confFolderProblem(path) else { return nil }
         return
-            "\(setting(pluginsConf != nil, flag: "--plugins-conf", key: "plugins_conf_path", path)) \(problem): no plugin's NAME.conf (timeout, defaultValues, customProperties) is read"
+            "\(setting(pluginsConf != nil, flag: "--plugins-conf", key: "plugins_conf_path", path)) \(problem); no plugin's NAME.conf (timeout, defaultValues, customProperties) is read"
     }
 
     /// "plugins_path = /srv/plugins:" or "--plugins python_plugins (/work/python_plugins):",
