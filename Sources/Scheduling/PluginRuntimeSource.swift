@@ -513,10 +513,13 @@ let pluginRuntimeSource = #"""
         When one of them was imported as a module (a helper, or a plugin that another
         imports), or when `everything` is asked for, forgets every module imported from
         the folder, so that the next import reads the files again, and answers True: every
-        plugin must be loaded again, since any of them may hold an old module."""
+        plugin must be loaded again, since any of them may hold an old module. A package
+        with compiled parts (a library installed into the folder) is kept: an extension
+        module cannot be loaded twice in one process, nor mixed with new Python parts."""
         importlib.invalidate_caches()  # a file added within the folder's timestamp resolution
         prefix = os.path.join(os.path.abspath(folder), '')
         imported = []
+        compiled = set()
         for name, module in list(sys.modules.items()):
             try:
                 file = getattr(module, '__file__', None)
@@ -524,10 +527,13 @@ let pluginRuntimeSource = #"""
                 continue
             if isinstance(file, str) and os.path.abspath(file).startswith(prefix):
                 imported.append(name)
+                if not file.endswith('.py'):
+                    compiled.add(name.partition('.')[0])
         if not everything and not any(name.partition('.')[0] in changed for name in imported):
             return False
         for name in imported:
-            sys.modules.pop(name, None)
+            if name.partition('.')[0] not in compiled:
+                sys.modules.pop(name, None)
         return True
 
 

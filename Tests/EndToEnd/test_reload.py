@@ -190,3 +190,20 @@ def test_a_plugin_folder_that_disappears_keeps_the_last_good_plugins_and_says_so
         assert eventually(lambda: client.runFilters(['edited'], HOSTS, 'vm', {})['result'] == ['h1'])
     finally:
         assert daemon.stop() == 0
+
+
+def test_sighup_reimports_helper_packages_in_subfolders(tmp_path, plugin_folder):
+    package = plugin_folder / 'positions'
+    package.mkdir(mode=0o755)
+    package.chmod(0o755)
+    write_file(package, '__init__.py', HELPER % 0)
+    write_file(plugin_folder, 'uses_package.py', USES_HELPER.replace('import position\n', 'import positions as position\n'))
+    daemon = start(tmp_path, plugin_folder, 0.2)
+    try:
+        client = daemon.client()
+        assert client.runFilters(['uses_package'], HOSTS, 'vm', {})['result'] == ['h0']
+        write_file(package, '__init__.py', HELPER % 1)
+        daemon.process.send_signal(signal.SIGHUP)
+        assert eventually(lambda: client.runFilters(['uses_package'], HOSTS, 'vm', {})['result'] == ['h1'])
+    finally:
+        assert daemon.stop() == 0
