@@ -21,8 +21,8 @@ public struct PluginWatcher: Service {
         await withDiscardingTaskGroup { group in
             group.addTask {
                 for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
-                    logger.notice("SIGHUP: reloading the plugin folder")
-                    scheduler.reload()
+                    logger.notice("SIGHUP: reloading every plugin file and the modules they import")
+                    scheduler.reload(everything: true)
                     report()
                 }
             }

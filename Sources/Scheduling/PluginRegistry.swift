@@ -74,21 +74,19 @@ public struct PluginFile: Sendable {
 }
 
 /// What tells a changed plugin file (or its NAME.conf) from an unchanged one without
-/// reading it: size and modification time of each.
+/// reading it, and everything the decision to load it depends on: the file reached
+/// (links followed) with its size, time, mode and owner, and the folders on the way.
 struct FileFingerprint: Equatable, Sendable {
-    var plugin: [Double]
-    var config: [Double]
+    var plugin: FileStatus?
+    var config: FileStatus?
+    /// Why the file must not be loaded (another user can change it); nil when it may.
+    var refusal: String?
 
     init(plugin path: String, config configPath: String) {
-        plugin = Self.stat(path)
-        config = Self.stat(configPath)
-    }
-
-    private static func stat(_ path: String) -> [Double] {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return [] }
-        let size = (attributes[.size] as? NSNumber)?.doubleValue ?? -1
-        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
-        return [size, modified]
+        let walk = PluginPathTrust.walk(path)
+        plugin = walk.status
+        refusal = walk.refusal
+        config = FileStatus(path: configPath)
     }
 }
 
@@ -98,6 +96,9 @@ public struct PluginRegistry: Sendable {
     public private(set) var loadErrors: [PluginLoadError] = []
     /// The plugin files, in the order they were loaded.
     public private(set) var files: [PluginFile] = []
+    /// Why the plugin folder could not be read at the last load (the files above are
+    /// then the ones loaded before, still serving).
+    public private(set) var folderProblem: PluginLoadError?
 
     public init() {}
 
@@ -132,6 +133,11 @@ public struct PluginRegistry: Sendable {
         loadErrors.append(error)
     }
 
+    mutating func recordFolder(_ problem: PluginLoadError, as reported: PluginLoadError) {
+        folderProblem = problem
+        record(reported)
+    }
+
     mutating func add(_ file: PluginFile) {
         files.append(file)
         loadErrors += file.errors
@@ -141,59 +147,115 @@ public struct PluginRegistry: Sendable {
     }
 }
 
+/// One `*.py` file found in the plugin folder.
+struct ScannedFile {
+    var path: String
+    var module: String
+    var fingerprint: FileFingerprint
+}
+
 /// Reads the plugin folder the way the daemon serves it.
 struct PluginLoader {
     let settings: PluginSettings
     let runtime: PluginRuntime
     let logger: Logger
+    /// `sys.stdlib_module_names`: names a plugin file must not take.
+    let standardModules: Set<String>
+
+    init(settings: PluginSettings, runtime: PluginRuntime, logger: Logger) {
+        self.settings = settings
+        self.runtime = runtime
+        self.logger = logger
+        standardModules = PythonInterpreter.withGIL { gil in
+            var names: Set<String> = []
+            try? gil.importModule("sys").attribute("stdlib_module_names").forEachItem { (name) throws(PythonError) in
+                names.insert(try name.stringValue())
+            }
+            return names
+        }
+    }
 
     /// The plugin files in the folder, with the fingerprint each has now.
-    func scan() -> Result<[(path: String, module: String, fingerprint: FileFingerprint)], PluginLoadError> {
+    func scan() -> Result<[ScannedFile], PluginLoadError> {
         let folder = settings.pluginsPath
-        if let reason = WritableByOthers.reason(folder) {
-            return .failure(PluginLoadError(file: folder, line: 0, message: "refusing to load plugins: \(reason)"))
+        switch PluginFolder.pluginFiles(folder) {
+        case .unusable(let problem):
+            let message = problem.hasPrefix("refusing") ? problem : "the plugin folder \(problem)"
+            return .failure(PluginLoadError(file: folder, line: 0, message: message))
+        case .files(let names):
+            return .success(
+                names.map { name in
+                    let module = String(name.dropLast(3))
+                    let path = (folder as NSString).appendingPathComponent(name)
+                    let config = (settings.pluginsConfPath as NSString).appendingPathComponent(module + ".conf")
+                    return ScannedFile(
+                        path: path, module: module, fingerprint: FileFingerprint(plugin: path, config: config))
+                })
         }
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: folder)
-        } catch {
-            return .failure(
-                PluginLoadError(
-                    file: folder, line: 0, message: "cannot read the plugin folder: \(error.localizedDescription)"))
-        }
-        return .success(
-            names.sorted().filter { $0.hasSuffix(".py") && !$0.hasPrefix(".") }.map { name in
-                let module = String(name.dropLast(3))
-                let path = (folder as NSString).appendingPathComponent(name)
-                let config = (settings.pluginsConfPath as NSString).appendingPathComponent(module + ".conf")
-                return (path, module, FileFingerprint(plugin: path, config: config))
-            })
     }
 
     /// Loads the folder. Files unchanged since `previous` keep their loaded version (and
     /// persistent plugins their state); a changed file that no longer loads keeps
-    /// serving its last good version, with the error reported beside it.
-    func loadAll(previous: PluginRegistry? = nil) -> PluginRegistry {
+    /// serving its last good version, with the error reported beside it; a folder that
+    /// cannot be read keeps every plugin loaded before. A changed file that plugins
+    /// imported as a module, or `everything`, loads every file anew: any of them may
+    /// hold the old module.
+    func loadAll(previous: PluginRegistry? = nil, everything: Bool = false) -> PluginRegistry {
         var registry = PluginRegistry()
         // First, so that a plugin cannot take a built-in unit's name.
         for unit in NativeUnit.allCases {
             _ = registry.add(unit.loaded(timeout: settings.pluginTimeout))
         }
-        let found: [(path: String, module: String, fingerprint: FileFingerprint)]
+        let found: [ScannedFile]
         switch scan() {
-        case .failure(let error):
-            registry.record(error)
+        case .failure(let problem):
+            guard let previous, !previous.files.isEmpty else {
+                registry.recordFolder(problem, as: problem)
+                return registry
+            }
+            // Deploys replace folders, and a folder is briefly missing in some of them:
+            // what already runs is no less safe for it.
+            logger.error(
+                "the plugin folder cannot be read; the plugins loaded before keep serving",
+                metadata: ["folder": "\(settings.pluginsPath)", "problem": "\(problem.message)"])
+            for file in previous.files { registry.add(file) }
+            var reported = problem
+            reported.message += "; the \(previous.files.count) plugin files loaded before keep serving"
+            registry.recordFolder(problem, as: reported)
             return registry
         case .success(let files):
             found = files
         }
-        for (path, module, fingerprint) in found {
+        if let problem = previous?.folderProblem {
+            logger.notice(
+                "the plugin folder can be read again",
+                metadata: ["folder": "\(settings.pluginsPath)", "was": "\(problem.message)"])
+        }
+        var changed: Set<String> = []
+        if let previous {
+            for file in found where previous.file(file.path)?.fingerprint != file.fingerprint {
+                changed.insert(file.module)
+            }
+            let paths = Set(found.map(\.path))
+            for file in previous.files where !paths.contains(file.path) {
+                changed.insert(((file.path as NSString).lastPathComponent as NSString).deletingPathExtension)
+            }
+        }
+        let reloadEverything =
+            previous != nil && (everything || !changed.isEmpty)
+            && forgetImportedModules(changed, everything: everything)
+        for scanned in found {
+            let path = scanned.path
             let earlier = previous?.file(path)
-            if let earlier, earlier.fingerprint == fingerprint {
+            // A file that failed may have failed for another one (a helper it imports):
+            // it is tried again whenever something in the folder changed.
+            if let earlier, earlier.fingerprint == scanned.fingerprint, !reloadEverything,
+                earlier.servable || changed.isEmpty
+            {
                 registry.add(earlier)
                 continue
             }
-            var file = load(path: path, moduleName: module, fingerprint: fingerprint)
+            var file = load(scanned)
             if !file.servable, let earlier, earlier.servable {
                 let when = earlier.loadedAt.map { ISO8601DateFormatter().string(from: $0) } ?? "an earlier load"
                 logger.error(
@@ -208,7 +270,7 @@ struct PluginLoader {
                     error.message += " (still serving the version loaded at \(when))"
                     return error
                 }
-            } else if earlier != nil {
+            } else if earlier != nil, file.servable {
                 logger.notice("plugin file reloaded", metadata: ["file": "\(path)", "units": "\(file.units.count)"])
             }
             registry.add(file)
@@ -216,11 +278,40 @@ struct PluginLoader {
         return registry
     }
 
-    private func load(path: String, moduleName: String, fingerprint: FileFingerprint) -> PluginFile {
+    /// Whether every file must load anew: a changed file was imported by plugins as a
+    /// module (or `everything`). Such modules are forgotten, so the next import reads them.
+    private func forgetImportedModules(_ changed: Set<String>, everything: Bool) -> Bool {
+        let forgot = PythonInterpreter.withGIL { gil in
+            (try? runtime.forgetFolderModules.bind(gil).call(
+                gil.string(settings.pluginsPath), gil.list(changed.sorted()), gil.bool(everything)
+            ).isTruthy()) ?? true
+        }
+        if forgot, !everything {
+            logger.notice(
+                "a module plugins import changed: every plugin file is loaded again",
+                metadata: ["changed": "\(changed.sorted().joined(separator: ", "))"])
+        }
+        return forgot || everything
+    }
+
+    private func load(_ scanned: ScannedFile) -> PluginFile {
+        let path = scanned.path
+        let moduleName = scanned.module
         var file = PluginFile(
-            path: path, sha256: "", loadedAt: nil, errors: [], units: [], servable: false, fingerprint: fingerprint)
+            path: path, sha256: "", loadedAt: nil, errors: [], units: [], servable: false,
+            fingerprint: scanned.fingerprint)
         let name = (path as NSString).lastPathComponent
-        if let reason = WritableByOthers.reason(path) {
+        if standardModules.contains(moduleName) {
+            file.errors.append(
+                PluginLoadError(
+                    file: path, line: 0,
+                    message:
+                        "refusing to load: '\(moduleName)' is a module of Python's standard library, which a plugin file of that name would replace for every plugin; rename the file"
+                ))
+            logger.error("plugin file not loaded", metadata: ["error": "\(file.errors[0])"])
+            return file
+        }
+        if let reason = scanned.fingerprint.refusal {
             file.errors.append(PluginLoadError(file: path, line: 0, message: "refusing to load: \(reason)"))
             return file
         }
@@ -365,29 +456,5 @@ struct PluginFileConfig {
             }
         }
         return config
-    }
-}
-
-/// Plugins run with the daemon's rights: a file or folder that someone else can
-/// change is someone else's code running as this user.
-enum WritableByOthers {
-    static func reason(_ path: String) -> String? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-            let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value,
-            let owner = (attributes[.ownerAccountID] as? NSNumber)?.uint32Value,
-            let group = (attributes[.groupOwnerAccountID] as? NSNumber)?.uint32Value
-        else { return nil }
-        let octal = String(mode & 0o777, radix: 8)
-        if mode & 0o002 != 0 {
-            return "it is writable by every user (mode \(octal)); run chmod o-w on it"
-        }
-        if mode & 0o020 != 0, group != getegid() {
-            return
-                "it is writable by group \(group), which is not this daemon's group (mode \(octal)); run chmod g-w on it"
-        }
-        if owner != geteuid(), owner != 0 {
-            return "it belongs to user \(owner), not to this daemon's user or root"
-        }
-        return nil
     }
 }

@@ -3,6 +3,7 @@ import EmbeddedPython
 /// The plugin runtime's Python functions, installed once in the interpreter.
 final class PluginRuntime: Sendable {
     let loadPlugin: PythonHandle
+    let forgetFolderModules: PythonHandle
     let callUnit: PythonHandle
     let parsePrinted: PythonHandle
     let entities: PythonEntityFactory
@@ -16,6 +17,7 @@ final class PluginRuntime: Sendable {
             return function.shared()
         }
         loadPlugin = try function("load_plugin")
+        forgetFolderModules = try function("forget_folder_modules")
         callUnit = try function("call_unit")
         parsePrinted = try function("parse_printed")
         entities = try PythonEntityFactory(runtimeNamespace: namespace, gil)

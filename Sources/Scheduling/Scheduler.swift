@@ -46,15 +46,19 @@ public final class Scheduler: Sendable {
     public var registry: PluginRegistry { loaded.withLock { $0 } }
 
     /// Reads the plugin folder again: changed files are loaded anew (or keep their last
-    /// good version when they no longer load), unchanged ones keep theirs, removed ones go.
+    /// good version when they no longer load), unchanged ones keep theirs, removed ones go;
+    /// `everything` (SIGHUP) loads every file anew and imports its modules afresh.
     /// Requests in flight finish with the units they started with.
-    public func reload() {
+    public func reload(everything: Bool = false) {
         reloading.withLock { _ in
-            let previous = registry
-            let fresh = loader.loadAll(previous: previous)
+            let before = registry
+            let fresh = loader.loadAll(previous: before, everything: everything)
             loaded.withLock { $0 = fresh }
-            workers?.pluginsReloaded()
-            logUnitNameChanges(from: previous, to: fresh)
+            // A folder that cannot be read keeps what the workers serve, too.
+            if fresh.folderProblem == nil || before.files.isEmpty {
+                workers?.pluginsReloaded()
+            }
+            logUnitNameChanges(from: before, to: fresh)
         }
     }
 
@@ -75,20 +79,21 @@ public final class Scheduler: Sendable {
     }
 
     /// Reloads when a plugin file or its NAME.conf was added, changed or removed since the
-    /// last load; cheap enough (a folder listing and a few stat calls) to poll every second.
+    /// last load, or the plugin folder became readable or unreadable; cheap enough (a folder
+    /// listing and a few stat calls) to poll every second.
     @discardableResult
     public func reloadIfChanged() -> Bool {
         let current = registry
-        guard case .success(let files) = loader.scan() else {
-            // An unreadable folder: reload once so that discover shows why.
-            if current.loadErrors.contains(where: { $0.file == settings.pluginsPath }) { return false }
-            reload()
-            return true
+        switch loader.scan() {
+        case .failure(let problem):
+            // Said once (and the plugins loaded before keep serving), not at every poll.
+            if current.folderProblem == problem { return false }
+        case .success(let files):
+            let unchanged =
+                current.folderProblem == nil && files.count == current.files.count
+                && zip(files, current.files).allSatisfy { $0.path == $1.path && $0.fingerprint == $1.fingerprint }
+            if unchanged { return false }
         }
-        let unchanged =
-            files.count == current.files.count
-            && zip(files, current.files).allSatisfy { $0.path == $1.path && $0.fingerprint == $1.fingerprint }
-        if unchanged { return false }
         reload()
         return true
     }

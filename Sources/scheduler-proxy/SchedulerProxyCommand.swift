@@ -90,6 +90,8 @@ struct Serve: AsyncParsableCommand {
             throw StartupError(description: "\(error)")
         }
         let logger = makeLogger(level: configuration.logLevel)
+        try options.checkPluginFolder(configuration)
+        if let warning = options.confFolderWarning(configuration) { logger.warning("\(warning)") }
         if !configuration.ssl, configuration.sslCert != nil || configuration.sslKey != nil {
             logger.warning("ssl_cert or ssl_key is set but ssl = false: serving plain HTTP")
         }
@@ -148,6 +150,10 @@ struct Discover: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
+        try options.checkPluginFolder(configuration)
+        if let warning = options.confFolderWarning(configuration) {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+        }
         var logger = Logger(label: "scheduler-proxy")
         logger.logLevel = .critical
         let scheduler = try Scheduler(settings: configuration.pluginSettings, pythonThreads: 1, logger: logger)

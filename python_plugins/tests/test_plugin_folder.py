@@ -114,3 +114,12 @@ def test_max_vms_conf_sets_a_five_second_timeout_and_its_examples_are_valid():
     defaults = regex_map(examples['defaultValues'])  # same key=value;... syntax
     rules = regex_map(examples['customProperties'])
     assert re.fullmatch(rules['maximum_vm_count'], defaults['maximum_vm_count'])
+
+
+def test_the_guide_and_the_readme_agree_that_edits_are_reloaded_without_a_restart():
+    guide = (PLUGINS / 'README.md').read_text(encoding='utf-8')
+    readme = (PLUGINS.parent / 'README.md').read_text(encoding='utf-8')
+    for text in (guide, readme):
+        assert 'reload_interval' in text and 'SIGHUP' in text
+        assert 'helper' in text and 'every file' in text, 'what a changed helper reloads'
+        assert not re.search(r'restart (it|the daemon) after', text)
