@@ -131,7 +131,9 @@ public final class HTTPServer: Service, Sendable {
                         try pipeline.addHandler(NIOSSLServerHandler(context: sslContext))
                     }
                     // Before the HTTP decoder, which says nothing until a head is complete.
-                    try pipeline.addHandler(RequestHeadDeadline(timeout: limits.headerTimeout, progress: progress))
+                    try pipeline.addHandler(
+                        RequestHeadDeadline(
+                            timeout: limits.headerTimeout, progress: progress, includesHandshake: sslContext != nil))
                     try pipeline.configureHTTPServerPipeline(
                         withPipeliningAssistance: true, withErrorHandling: false,
                         withEncoderConfiguration: .init(), withDecoderLimitConfiguration: decoderLimits)

@@ -34,6 +34,9 @@ final class RequestProgress {
 /// line and headers `header_timeout` from the request's first byte. A client that sends its
 /// headers a byte at a time keeps the connection moving, so `idle_timeout` alone never stops it.
 ///
+/// Over TLS the first deadline starts when the connection opens: the handshake and the
+/// first head share it, so a handshake sent a byte at a time is cut off too.
+///
 /// The deadline is not enforced while an earlier request on the connection is being answered
 /// (the pipelining handler holds a following request back until then); it starts over when
 /// that answer is written.
@@ -44,10 +47,20 @@ final class RequestHeadDeadline: ChannelInboundHandler, RemovableChannelHandler 
 
     private let timeout: TimeAmount
     private let progress: RequestProgress
+    private let includesHandshake: Bool
 
-    init(timeout: Duration, progress: RequestProgress) {
+    init(timeout: Duration, progress: RequestProgress, includesHandshake: Bool) {
         self.timeout = TimeAmount(timeout)
         self.progress = progress
+        self.includesHandshake = includesHandshake
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if includesHandshake, progress.phase == .betweenRequests {
+            progress.phase = .head
+            arm(context)
+        }
+        context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

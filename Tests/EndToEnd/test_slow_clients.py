@@ -2,7 +2,10 @@
 must keep arriving at a minimum rate, and the bodies being received on all connections
 together are bounded in memory. Waits are bounded generously and never measured."""
 import selectors
+import ssl
 import time
+
+from tls_material import Authority
 
 from test_limits import (DISCOVER, PATIENCE, connect, post_head, read_until_closed,
                          send_ignoring_a_closed_connection, status)
@@ -16,7 +19,7 @@ def trickle_until_closed(connection, data, interval=0.2):
     deadline = time.monotonic() + PATIENCE
     for byte in data:
         if time.monotonic() > deadline:
-            break
+            return None
         try:
             connection.send(bytes([byte]))
         except (BrokenPipeError, ConnectionResetError):
@@ -46,6 +49,18 @@ def test_headers_sent_a_byte_at_a_time_are_cut_off_at_header_timeout(start_daemo
     assert response is not None, 'the daemon kept reading the head long after header_timeout'
     assert status(response) == 408
     assert b'header_timeout' in response
+    assert daemon.client().discover()['filters']
+
+
+def test_a_tls_handshake_sent_a_byte_at_a_time_is_cut_off_at_header_timeout(start_daemon, tmp_path):
+    authority = Authority(tmp_path, 'engine')
+    certificate, key = authority.issue('scheduler-proxy', server=True)
+    daemon = start_daemon({'ssl': 'true', 'ssl_cert': certificate, 'ssl_key': key, 'idle_timeout': '3',
+                           'header_timeout': '1'},
+                          ssl_context=ssl.create_default_context(cafile=str(authority.certificate_path)))
+    # The start of a TLS record of 16K holding a ClientHello: the handshake cannot go on until it is whole.
+    hello = bytes.fromhex('1603014000010003fc0303') + bytes(16000)
+    assert trickle_until_closed(connect(daemon), hello) is not None, 'the handshake went on past header_timeout'
     assert daemon.client().discover()['filters']
 
 
