@@ -48,6 +48,9 @@ final class RequestHeadDeadline: ChannelInboundHandler, RemovableChannelHandler 
     private let timeout: TimeAmount
     private let progress: RequestProgress
     private let includesHandshake: Bool
+    /// Armed when the connection opened, and no decrypted byte has arrived since: the TLS
+    /// handshake is what is late, and a response could not be sent before it completes.
+    private var waitingForHandshake = false
 
     init(timeout: Duration, progress: RequestProgress, includesHandshake: Bool) {
         self.timeout = TimeAmount(timeout)
@@ -58,12 +61,14 @@ final class RequestHeadDeadline: ChannelInboundHandler, RemovableChannelHandler 
     func channelActive(context: ChannelHandlerContext) {
         if includesHandshake, progress.phase == .betweenRequests {
             progress.phase = .head
+            waitingForHandshake = true
             arm(context)
         }
         context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        waitingForHandshake = false
         if progress.phase == .betweenRequests {
             progress.phase = .head
             arm(context)
@@ -82,6 +87,10 @@ final class RequestHeadDeadline: ChannelInboundHandler, RemovableChannelHandler 
         guard progress.phase == .head, context.channel.isActive else { return }
         guard progress.requestsBeingAnswered == 0 else {
             arm(context)
+            return
+        }
+        guard !waitingForHandshake else {
+            context.close(promise: nil)
             return
         }
         // Below the HTTP encoder: no response is under way, and the connection is closed after this one.
