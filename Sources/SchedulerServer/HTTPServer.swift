@@ -133,7 +133,8 @@ public final class HTTPServer: Service, Sendable {
                     // Before the HTTP decoder, which says nothing until a head is complete.
                     try pipeline.addHandler(
                         RequestHeadDeadline(
-                            timeout: limits.headerTimeout, progress: progress, includesHandshake: sslContext != nil))
+                            timeout: limits.headerTimeout, progress: progress, includesHandshake: sslContext != nil,
+                            logger: logger))
                     try pipeline.configureHTTPServerPipeline(
                         withPipeliningAssistance: true, withErrorHandling: false,
                         withEncoderConfiguration: .init(), withDecoderLimitConfiguration: decoderLimits)

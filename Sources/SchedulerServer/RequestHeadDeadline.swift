@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 
 /// Where a connection is in its current request, shared by the handlers that enforce the
@@ -48,11 +49,13 @@ final class RequestHeadDeadline: ChannelInboundHandler, RemovableChannelHandler 
     private let timeout: TimeAmount
     private let progress: RequestProgress
     private let includesHandshake: Bool
+    private let logger: Logger
     /// Armed when the connection opened, and no decrypted byte has arrived since: the TLS
     /// handshake is what is late, and a response could not be sent before it completes.
     private var waitingForHandshake = false
 
-    init(timeout: Duration, progress: RequestProgress, includesHandshake: Bool) {
+    init(timeout: Duration, progress: RequestProgress, includesHandshake: Bool, logger: Logger) {
+        self.logger = logger
         self.timeout = TimeAmount(timeout)
         self.progress = progress
         self.includesHandshake = includesHandshake
@@ -89,13 +92,17 @@ final class RequestHeadDeadline: ChannelInboundHandler, RemovableChannelHandler 
             arm(context)
             return
         }
+        let seconds = secondsText(Duration(timeout))
+        let client = context.remoteAddress?.description ?? "a client"
         guard !waitingForHandshake else {
+            logger.debug("closing the connection from \(client): no TLS handshake within header_timeout (\(seconds) s)")
             context.close(promise: nil)
             return
         }
+        let reason = "the request line and headers did not arrive within header_timeout (\(seconds) s)"
+        logger.debug("refusing a request from \(client): \(reason)")
         // Below the HTTP encoder: no response is under way, and the connection is closed after this one.
-        let seconds = secondsText(Duration(timeout))
-        let text = "the request line and headers did not arrive within header_timeout (\(seconds) s)\n"
+        let text = reason + "\n"
         let response =
             "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n"
             + "Content-Length: \(text.utf8.count)\r\n\r\n\(text)"
