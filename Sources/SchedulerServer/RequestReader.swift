@@ -71,7 +71,8 @@ final class RequestReader: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
             held += count
-            // Copied out of the read buffer, so a trickled byte does not pin a whole buffer.
+            // Copied out of the read buffer, so that a trickled byte does not pin a whole read
+            // buffer; `state` lets go of the body first, so that appending does not copy it.
             state = .idle
             body.writeBuffer(&part)
             state = .receiving(head, body: body, started: started)
