@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import Scheduling
 import ServiceLifecycle
 
 /// XML-RPC over HTTP/1.1 (keep-alive, pipelining), or over HTTPS, on SwiftNIO.
@@ -24,13 +25,21 @@ public final class HTTPServer: Service, Sendable {
         public var idleTimeout: Duration = .seconds(60)
         /// Connections beyond this many are closed as soon as they are accepted.
         public var maxConnections = 1024
+        /// The request line and headers must arrive within this much time of the request's first
+        /// byte (a slow client keeps the connection moving, so `idleTimeout` alone never stops it);
+        /// it is also the time a body gets before `minBodyRate` applies.
+        public var headerTimeout: Duration = .seconds(20)
+        /// Bytes a second a request body must arrive at, on average, after `headerTimeout`.
+        public var minBodyRate = 64 << 10
+        /// Bytes of request bodies still being received, on every connection together; a body that
+        /// would take them past this is answered 503.
+        public var maxPendingBodyBytes = 256 << 20
         /// How long in-flight requests may take to finish at shutdown.
         public var shutdownGracePeriod: Duration = .seconds(30)
         public init() {}
     }
 
-    private let host: String
-    private let port: Int
+    private let listening: ListeningSocket
     private let limits: Limits
     private let tls: ServerTLS?
     private let service: SchedulerService
@@ -38,22 +47,24 @@ public final class HTTPServer: Service, Sendable {
     private let group: any EventLoopGroup
     private let boundAddress = NIOLockedValueBox<SocketAddress?>(nil)
     private let connections: OpenConnections
+    private let pendingBodies: PendingBodyBudget
     private let stopWork: @Sendable () -> Void
 
     /// - Parameter stopWork: called at shutdown when the grace period is over and requests
     ///   are still in flight, to make them answer now (the daemon stops its plugin calls).
+    /// - Parameter listening: bound with `ListeningSocket.bind` before the plugins load.
     public init(
-        host: String, port: Int, limits: Limits = .init(), tls: ServerTLS? = nil, service: SchedulerService,
+        listening: ListeningSocket, limits: Limits = .init(), tls: ServerTLS? = nil, service: SchedulerService,
         logger: Logger, stopWork: @escaping @Sendable () -> Void = {}
     ) {
-        self.host = host
-        self.port = port
+        self.listening = listening
         self.limits = limits
         self.tls = tls
         self.service = service
         self.logger = logger
         self.stopWork = stopWork
         connections = OpenConnections(limit: limits.maxConnections)
+        pendingBodies = PendingBodyBudget(limit: limits.maxPendingBodyBytes)
         group = MultiThreadedEventLoopGroup.singleton
     }
 
@@ -63,7 +74,8 @@ public final class HTTPServer: Service, Sendable {
     public func run() async throws {
         let channel = try await bind()
         boundAddress.withLockedValue { $0 = channel.localAddress }
-        let shown = channel.localAddress.map { "\($0.ipAddress ?? host):\($0.port ?? port)" } ?? "\(host):\(port)"
+        let address = channel.localAddress ?? listening.address
+        let shown = "\(address.ipAddress ?? "?"):\(address.port ?? 0)"
         if let tls {
             let clients = tls.requiresClientCertificate ? "; client certificates required" : ""
             logger.info("listening on https://\(shown)\(clients)")
@@ -82,6 +94,9 @@ public final class HTTPServer: Service, Sendable {
         let sslContext = tls?.context
         let logger = self.logger
         let connections = self.connections
+        let pendingBodies = self.pendingBodies
+        let listening = self.listening
+        ForkedChildSockets.protect(listening: listening.descriptor, port: listening.address.port ?? 0)
         let decoderLimits = {
             var decoderLimits = NIOHTTPDecoderLimitConfiguration()
             decoderLimits.maxHeaderFieldSize = limits.maxHeaderBytes
@@ -89,10 +104,12 @@ public final class HTTPServer: Service, Sendable {
             return decoderLimits
         }()
         return try await ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // Taking the socket over, NIO listens with its own default backlog; keep ours.
+                    _ = try channel.pipeline.syncOperations.withUnsafeTransportIfAvailable(
+                        of: NIOBSDSocket.Handle.self
+                    ) { listen($0, ListeningSocket.backlog) }
                     try channel.pipeline.syncOperations.addHandler(
                         ConnectionLimiter(connections: connections, logger: logger))
                 }
@@ -102,26 +119,37 @@ public final class HTTPServer: Service, Sendable {
             // an unprivileged daemon was closed at once.
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            // A client that sends its last request and then shuts down its side still gets the answers.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
+                    _ = try pipeline.withUnsafeTransportIfAvailable(of: NIOBSDSocket.Handle.self) {
+                        ForkedChildSockets.remember($0)
+                    }
+                    let progress = RequestProgress()
                     // First, so that it sees TLS handshake bytes as well as HTTP.
                     try pipeline.addHandler(IdleStateHandler(allTimeout: TimeAmount(limits.idleTimeout)))
                     if let sslContext {
                         try pipeline.addHandler(NIOSSLServerHandler(context: sslContext))
                     }
+                    // Before the HTTP decoder, which says nothing until a head is complete.
+                    try pipeline.addHandler(
+                        RequestHeadDeadline(
+                            timeout: limits.headerTimeout, progress: progress, includesHandshake: sslContext != nil,
+                            logger: logger))
                     try pipeline.configureHTTPServerPipeline(
                         withPipeliningAssistance: true, withErrorHandling: false,
                         withEncoderConfiguration: .init(), withDecoderLimitConfiguration: decoderLimits)
                     try pipeline.addHandlers([
                         HTTPProtocolErrorResponder(),
-                        NIOHTTPServerRequestAggregator(maxContentLength: limits.maxRequestBytes),
-                        IdleConnectionCloser(),
+                        RequestReader(limits: limits, budget: pendingBodies, progress: progress, logger: logger),
+                        ConnectionCloser(progress: progress),
                         XMLRPCRequestHandler(service: service, logger: logger),
                     ])
                 }
             }
-            .bind(host: host, port: port)
+            .withBoundSocket(listening.descriptor)
             .get()
     }
 
@@ -176,7 +204,7 @@ final class XMLRPCRequestHandler: ChannelInboundHandler, RemovableChannelHandler
         // framing that loses nothing, so it is not worth a line.
         if error as? NIOSSLError != .uncleanShutdown {
             logger.debug(
-                "closing the connection from \(context.remoteAddress?.description ?? "a client"): \(Self.reason(error))"
+                "closing the connection from \(context.remoteAddress?.description ?? "a client"): \(logText(Self.reason(error)))"
             )
         }
         context.close(promise: nil)
@@ -184,8 +212,6 @@ final class XMLRPCRequestHandler: ChannelInboundHandler, RemovableChannelHandler
 
     static func reason(_ error: any Error) -> String {
         switch error {
-        case let error as NIOHTTPObjectAggregatorError where error == .frameTooLong:
-            "the request body is larger than max_request_bytes"
         case let error as HTTPParserError where error == .headerOverflow:
             "the request line and headers are larger than max_header_bytes"
         default:

@@ -121,6 +121,17 @@ public struct ProxyConfiguration: Sendable, Equatable {
                             + "\(Int(Self.idleTimeoutRange.upperBound)), got '\(entry.value)'")
                 }
                 limits.idleTimeout = .milliseconds(Int64((value * 1000).rounded()))
+            case .headerTimeout:
+                guard let value = Double(entry.value), Self.idleTimeoutRange.contains(value) else {
+                    throw fail(
+                        "header_timeout must be a number of seconds from \(Self.idleTimeoutRange.lowerBound) to "
+                            + "\(Int(Self.idleTimeoutRange.upperBound)), got '\(entry.value)'")
+                }
+                limits.headerTimeout = .milliseconds(Int64((value * 1000).rounded()))
+            case .minBodyRate:
+                limits.minBodyRate = try Self.byteCount(entry, in: Self.bodyRateRange, fail)
+            case .maxPendingBodyBytes:
+                limits.maxPendingBodyBytes = try Self.byteCount(entry, in: Self.pendingBodyBytesRange, fail)
             case .shutdownGracePeriod:
                 guard let value = Double(entry.value), Self.gracePeriodRange.contains(value) else {
                     throw fail(
@@ -211,6 +222,9 @@ public struct ProxyConfiguration: Sendable, Equatable {
         case maxHeaderBytes = "max_header_bytes"
         case idleTimeout = "idle_timeout"
         case maxConnections = "max_connections"
+        case headerTimeout = "header_timeout"
+        case minBodyRate = "min_body_rate"
+        case maxPendingBodyBytes = "max_pending_body_bytes"
         case shutdownGracePeriod = "shutdown_grace_period"
         case pluginsPath = "plugins_path"
         case pluginsConfPath = "plugins_conf_path"
@@ -240,6 +254,8 @@ public struct ProxyConfiguration: Sendable, Equatable {
     static let headerBytesRange = 1024...(1 << 20)
     static let idleTimeoutRange = 0.1...86400.0
     static let connectionsRange = 1...1_000_000
+    static let bodyRateRange = 1...(1 << 30)
+    static let pendingBodyBytesRange = 1024...(1 << 40)
     static let gracePeriodRange = 0.0...3600.0
 
     /// A size in bytes, optionally with a K, M or G suffix (powers of 1024).
@@ -315,6 +331,12 @@ public struct ProxyConfiguration: Sendable, Equatable {
     /// Settings that only make sense together; checked once every source has been applied.
     public func validate() throws(Problem) {
         func fail(_ message: String) -> Problem { Problem(file: "configuration", line: 0, message: message) }
+        guard limits.maxPendingBodyBytes >= limits.maxRequestBytes else {
+            throw fail(
+                "max_pending_body_bytes (\(Self.bytes(limits.maxPendingBodyBytes))) must be at least "
+                    + "max_request_bytes (\(Self.bytes(limits.maxRequestBytes))), or no request of that size could be received"
+            )
+        }
         switch inventory {
         case .none:
             break

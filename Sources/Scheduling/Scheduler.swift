@@ -200,7 +200,7 @@ public final class Scheduler: Sendable {
         if !resolved.unknownToInventory.isEmpty {
             logger.debug(
                 "ids unknown to the inventory were passed as plain ids",
-                metadata: ["ids": "\(resolved.unknownToInventory.prefix(5))"])
+                metadata: ["ids": "\(logText(list: resolved.unknownToInventory))"])
         }
         return PreparedRequest(arguments: resolved.arguments, report: report, deadline: deadline)
     }
@@ -249,7 +249,8 @@ public final class Scheduler: Sendable {
             answered.append(outcome)
             switch outcome {
             case .failure(let failure):
-                logger.warning("unit failed", metadata: ["unit": "\(entry.name)", "error": "\(failure.message)"])
+                logger.warning(
+                    "unit failed", metadata: ["unit": "\(logText(entry.name))", "error": "\(logText(failure.message))"])
                 report.addPluginError(entry.name, failure.message)
                 report.unitOutcomes.append((entry.name, .failed(failure.message)))
             case .success(.hosts(let ids)):
@@ -311,6 +312,6 @@ public final class Scheduler: Sendable {
         guard !unknown.isEmpty else { return }
         logger.debug(
             "unit named hosts that were not in the request; they are ignored",
-            metadata: ["unit": "\(unit)", "hosts": "\(unknown.prefix(5))"])
+            metadata: ["unit": "\(logText(unit))", "hosts": "\(logText(list: unknown))"])
     }
 }

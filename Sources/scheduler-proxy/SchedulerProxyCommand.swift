@@ -106,6 +106,13 @@ struct Serve: AsyncParsableCommand {
                 "max_connections = \(configuration.limits.maxConnections) needs more file descriptors than the \(openFiles) this process may open: raise its limit (LimitNOFILE) or lower max_connections"
             )
         }
+        // Before anything imports a plugin (the workers, the scheduler): a busy port is said at once.
+        let listening: ListeningSocket
+        do {
+            listening = try ListeningSocket.bind(host: configuration.host, port: configuration.port)
+        } catch {
+            throw StartupError(description: "\(error)")
+        }
         let workers = try configuration.makeWorkers(logger: logger)
         if workers != nil {
             logger.info("plugins run in worker processes", metadata: ["workers": "\(configuration.workerCount)"])
@@ -117,7 +124,7 @@ struct Serve: AsyncParsableCommand {
             logger.error("plugin not loaded: \(problem)")
         }
         let server = HTTPServer(
-            host: configuration.host, port: configuration.port, limits: configuration.limits, tls: tls,
+            listening: listening, limits: configuration.limits, tls: tls,
             service: SchedulerService(scheduler: scheduler), logger: logger,
             stopWork: { scheduler.stopPythonCalls() })
         let watcher = PluginWatcher(

@@ -25,6 +25,10 @@ private func problem(_ text: String) -> ProxyConfiguration.Problem? {
         #expect(defaults.limits.maxHeaderBytes == 64 << 10)
         #expect(defaults.limits.idleTimeout == .seconds(60))
         #expect(defaults.limits.maxConnections == 1024)
+        #expect(defaults.limits.headerTimeout == .seconds(20))
+        #expect(defaults.limits.minBodyRate == 64 << 10)
+        #expect(defaults.limits.maxPendingBodyBytes == 256 << 20)
+        #expect(throws: Never.self) { try defaults.validate() }
     }
 
     @Test func tlsFilesResolveAgainstTheFilesFolder() throws {
@@ -55,7 +59,13 @@ private func problem(_ text: String) -> ProxyConfiguration.Problem? {
                 max_header_bytes = 4096
                 idle_timeout = 2.5
                 max_connections = 10
+                header_timeout = 0.5
+                min_body_rate = 1K
+                max_pending_body_bytes = 4G
                 """))
+        #expect(configuration.limits.headerTimeout == .milliseconds(500))
+        #expect(configuration.limits.minBodyRate == 1024)
+        #expect(configuration.limits.maxPendingBodyBytes == 4 << 30)
         #expect(configuration.limits.maxRequestBytes == 1 << 20)
         #expect(configuration.limits.maxHeaderBytes == 4096)
         #expect(configuration.limits.idleTimeout == .milliseconds(2500))
@@ -83,6 +93,10 @@ private func problem(_ text: String) -> ProxyConfiguration.Problem? {
         ("idle_timeout = 1e9", "got '1e9'"),
         ("max_connections = 0", "max_connections must be a number from 1 to 1000000, got '0'"),
         ("max_connections = many", "got 'many'"),
+        ("header_timeout = 0", "header_timeout must be a number of seconds from 0.1 to 86400, got '0'"),
+        ("min_body_rate = 0", "min_body_rate must be a number of bytes from 1 to 1G"),
+        ("min_body_rate = fast", "got 'fast'"),
+        ("max_pending_body_bytes = 100", "max_pending_body_bytes must be a number of bytes from 1K to 1024G"),
         ("ssl_cert =", "ssl_cert must name a file"),
         ("ssl_client_ca = ", "ssl_client_ca must name a file"),
     ])
@@ -90,6 +104,14 @@ private func problem(_ text: String) -> ProxyConfiguration.Problem? {
         let refused = problem("# a comment first\n\(line)\n")
         #expect(refused?.line == 2)
         #expect(refused?.message.contains(message) == true, "\(refused?.message ?? "no problem reported")")
+    }
+
+    @Test func thePendingBodiesMustHoldAtLeastOneRequestOfTheLargestSize() throws {
+        var configuration = ProxyConfiguration()
+        try configuration.apply(file: try write("max_request_bytes = 64M\nmax_pending_body_bytes = 32M\n"))
+        let refused = #expect(throws: ProxyConfiguration.Problem.self) { try configuration.validate() }
+        #expect(
+            refused?.message.contains("max_pending_body_bytes (32M) must be at least max_request_bytes (64M)") == true)
     }
 
     @Test func httpsNeedsBothACertificateAndAKey() throws {
