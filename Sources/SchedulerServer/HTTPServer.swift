@@ -2,6 +2,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
+import NIOHTTPCompression
 import NIOPosix
 import NIOSSL
 import Scheduling
@@ -143,6 +144,11 @@ public final class HTTPServer: Service, Sendable {
                         withEncoderConfiguration: .init(), withDecoderLimitConfiguration: decoderLimits)
                     try pipeline.addHandlers([
                         HTTPProtocolErrorResponder(),
+                        // After the error responder, whose answers to heads that never arrived must
+                        // not reach the compressor (it pairs each answer with a request head).
+                        HTTPResponseCompressor(responseCompressionPredicate: Self.compressesLargeAnswers),
+                        // Inflated with max_request_bytes as the bound, so a bomb is stopped there.
+                        NIOHTTPRequestDecompressor(limit: .size(limits.maxRequestBytes)),
                         RequestReader(limits: limits, budget: pendingBodies, progress: progress, logger: logger),
                         ConnectionCloser(progress: progress),
                         XMLRPCRequestHandler(service: service, logger: logger),
@@ -151,6 +157,20 @@ public final class HTTPServer: Service, Sendable {
             }
             .withBoundSocket(listening.descriptor)
             .get()
+    }
+
+    /// Answers smaller than this go out as they are: compressing them costs more than it saves.
+    static let compressionThreshold = 1024
+
+    /// XML-RPC answers of `compressionThreshold` bytes or more, to clients that accept gzip
+    /// or deflate; never the plain-text refusals.
+    static func compressesLargeAnswers(_ head: inout HTTPResponseHead, _ supported: Bool)
+        -> HTTPResponseCompressor.CompressionIntent
+    {
+        guard supported, head.headers["content-type"].first == "text/xml",
+            let length = head.headers["content-length"].first.flatMap(Int.init), length >= compressionThreshold
+        else { return .doNotCompress }
+        return .compressIfPossible
     }
 
     /// Lets every open connection finish its current request, then closes it.

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOHTTPCompression
 import Scheduling
 
 /// Gathers each request's head and body into one `NIOHTTPServerRequestFull`, refusing at
@@ -53,7 +54,12 @@ final class RequestReader: ChannelInboundHandler, RemovableChannelHandler {
                 let expectsContinue = try check(head)
                 if expectsContinue {
                     let interim = HTTPResponseHead(version: head.version, status: .continue)
-                    context.writeAndFlush(wrapOutboundOut(.head(interim)), promise: nil)
+                    // Written from before the response compressor: it pairs each response head it
+                    // sees with one request head, and an interim answer is not the request's answer.
+                    let writer =
+                        (try? context.pipeline.syncOperations.context(handlerType: HTTPResponseCompressor.self))
+                        ?? context
+                    writer.writeAndFlush(NIOAny(HTTPServerResponsePart.head(interim)), promise: nil)
                 }
                 state = .receiving(head, body: context.channel.allocator.buffer(capacity: 0), started: .now())
                 scheduleRateCheck(context)
@@ -112,6 +118,14 @@ final class RequestReader: ChannelInboundHandler, RemovableChannelHandler {
             }
             guard Int(length) <= budget.room else { throw Self.busy(budget) }
         }
+        let encodings = head.headers[canonicalForm: "content-encoding"].map { $0.lowercased() }
+        if !encodings.isEmpty, !(encodings.count == 1 && Self.contentEncodings.contains(String(encodings[0]))) {
+            let named = head.headers["content-encoding"].joined(separator: ", ")
+            throw Refusal(
+                status: .unsupportedMediaType,
+                reason: "Content-Encoding '\(logText(named))' is not supported: send the body as it is, "
+                    + "or in gzip or deflate")
+        }
         guard let expectation = head.headers["expect"].first else { return false }
         guard expectation.lowercased() == "100-continue", head.headers["expect"].count == 1 else {
             throw Refusal(
@@ -119,6 +133,36 @@ final class RequestReader: ChannelInboundHandler, RemovableChannelHandler {
                 reason: "Expect: '\(logText(expectation))' cannot be met; only 100-continue is understood")
         }
         return head.version.major == 1 && head.version.minor >= 1
+    }
+
+    /// What `NIOHTTPRequestDecompressor` inflates (gzip, deflate), and no coding at all.
+    static let contentEncodings: Set<String> = ["gzip", "deflate", "identity"]
+
+    /// The decompressor's failures, for the body being read: past `max_request_bytes` once
+    /// inflated (a decompression bomb is stopped there, not inflated whole), or not what its
+    /// Content-Encoding says.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard case .receiving = state else {
+            context.fireErrorCaught(error)
+            return
+        }
+        switch error {
+        case NIOHTTPDecompression.DecompressionError.limit:
+            refuse(
+                context,
+                Refusal(
+                    status: .payloadTooLarge,
+                    reason: "the request body, decompressed, is larger than max_request_bytes "
+                        + "(\(ProxyConfiguration.bytes(limits.maxRequestBytes)))"))
+        case is NIOHTTPDecompression.DecompressionError, is NIOHTTPDecompression.ExtraDecompressionError:
+            refuse(
+                context,
+                Refusal(
+                    status: .badRequest,
+                    reason: "the request body does not decompress as its Content-Encoding says (\(error))"))
+        default:
+            context.fireErrorCaught(error)
+        }
     }
 
     private static func tooLarge(_ limits: HTTPServer.Limits, declared: String?) -> Refusal {
