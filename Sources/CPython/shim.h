@@ -10,6 +10,8 @@
 #include <features.h>
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+// malloc_trim: large requests' memory is handed back to the system (EmbeddedPython/MemoryTrimmer.swift).
+#include <malloc.h>
 
 // Macros and singletons that Swift cannot import directly.
 static inline PyObject *sp_none(void) { return Py_None; }

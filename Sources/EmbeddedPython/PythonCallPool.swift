@@ -143,11 +143,16 @@ private final class BatchDelivery<R: Sendable>: Sendable {
     func deliver(_ result: Result<R, any Error>, at position: Int) {
         let finished = state.withLock {
             state -> ([Result<R, any Error>], CheckedContinuation<[Result<R, any Error>], Never>)? in
-            guard state.results[position] == nil else { return nil }
+            // Once the caller is resumed the results are gone: a call's deadline that fires
+            // as the call returns comes too late.
+            guard state.continuation != nil, state.results[position] == nil else { return nil }
             state.results[position] = result
             state.missing -= 1
             guard state.missing == 0, let continuation = state.continuation else { return nil }
             state.continuation = nil
+            // The caller owns the results from here: the delivery (which the jobs may
+            // outlive it with) keeps none of them.
+            defer { state.results = [] }
             return (state.results.map { $0! }, continuation)
         }
         if let (results, continuation) = finished {
@@ -173,46 +178,71 @@ private final class Delivery<R: Sendable>: Sendable {
     }
 }
 
-private final class PoolJob: @unchecked Sendable {
+/// One call in the pool: its work, and where it is (queued, running, finished).
+///
+/// The work (the call's body and its delivery, and through them the request's hosts,
+/// arguments and result) is dropped as soon as the call is answered or started: the
+/// job itself may stay referenced a while longer (the deadline heap drops finished jobs
+/// lazily, the interrupter keeps a job until it has checked it), and must not keep a
+/// finished request's data alive meanwhile.
+private final class PoolJob: Sendable {
     enum State {
         case queued
         case running(PoolThread)
         case finished
     }
 
-    // Set once before the job is queued, read by one thread afterwards.
-    private(set) var execute: ((borrowing GIL) -> Void)?
-    private var onExpire: ((any Error) -> Void)?
-    let state = Mutex<State>(.queued)
-
-    func prepare(execute: @escaping (borrowing GIL) -> Void, expire: @escaping (any Error) -> Void) {
-        self.execute = execute
-        onExpire = expire
+    private struct Guarded {
+        var state = State.queued
+        /// Taken by the thread that starts the call.
+        var execute: (@Sendable (borrowing GIL) -> Void)?
+        /// Taken by whichever answers the call at its deadline, or dropped when it finishes.
+        var expire: (@Sendable (any Error) -> Void)?
     }
 
-    /// Claims the job for a thread; false when its deadline already passed in the queue.
-    func start(on thread: PoolThread) -> Bool {
-        state.withLock { state in
-            guard case .queued = state else { return false }
-            state = .running(thread)
-            return true
+    private let guarded = Mutex(Guarded())
+
+    /// Before the job is queued.
+    func prepare(execute: @escaping @Sendable (borrowing GIL) -> Void, expire: @escaping @Sendable (any Error) -> Void)
+    {
+        guarded.withLock {
+            $0.execute = execute
+            $0.expire = expire
         }
     }
 
+    /// Claims the job for a thread and hands it the call's body; nil when its deadline
+    /// already passed in the queue.
+    func start(on thread: PoolThread) -> (@Sendable (borrowing GIL) -> Void)? {
+        guarded.withLock { guarded in
+            guard case .queued = guarded.state else { return nil }
+            guarded.state = .running(thread)
+            defer { guarded.execute = nil }
+            return guarded.execute
+        }
+    }
+
+    /// The call returned: nothing of it is needed any more.
     func finish() {
-        state.withLock { $0 = .finished }
+        // Handed out of the lock to be released there: the last reference to a request's
+        // data may go with it.
+        _ = guarded.withLock { guarded in
+            guarded.state = .finished
+            defer { guarded.expire = nil }
+            return guarded.expire
+        }
     }
 
     var isFinished: Bool {
-        state.withLock { state in
-            if case .finished = state { return true }
+        guarded.withLock { guarded in
+            if case .finished = guarded.state { return true }
             return false
         }
     }
 
     func isRunning(on thread: PoolThread) -> Bool {
-        state.withLock { state in
-            if case .running(let current) = state { return current === thread }
+        guarded.withLock { guarded in
+            if case .running(let current) = guarded.state { return current === thread }
             return false
         }
     }
@@ -220,10 +250,17 @@ private final class PoolJob: @unchecked Sendable {
     func expire(_ error: any Error, scheduler: PoolScheduler, interrupter: Interrupter) {
         // A running job stays `running` until its thread returns: the interrupter
         // checks exactly that before raising in the thread.
-        let previous = state.withLock { state -> State in
-            let previous = state
-            if case .queued = state { state = .finished }
-            return previous
+        // What the job held leaves the lock with the caller, and is released here.
+        let (previous, onExpire, _) = guarded.withLock { guarded in
+            let previous = guarded.state
+            var unstarted: (@Sendable (borrowing GIL) -> Void)?
+            if case .queued = guarded.state {
+                guarded.state = .finished
+                unstarted = guarded.execute
+                guarded.execute = nil
+            }
+            defer { guarded.expire = nil }
+            return (previous, guarded.expire, unstarted)
         }
         switch previous {
         case .finished:
@@ -418,8 +455,8 @@ private final class PoolScheduler: @unchecked Sendable {
             PendingDecrefs.shared.drain(gil)
             var job: PoolJob? = first
             while let current = job {
-                if current.start(on: thread) {
-                    current.execute?(gil)
+                if let execute = current.start(on: thread) {
+                    execute(gil)
                     current.finish()
                     // A deadline that fired as the call returned may have left an
                     // exception pending for this thread: it must not hit the next call.
@@ -619,7 +656,7 @@ private final class DeadlineWatchdog: @unchecked Sendable {
 
 /// A helper thread that starts the first time it is woken, and a lock (with its
 /// condition) guarding whatever the thread watches.
-private final class OnDemandThread: @unchecked Sendable {
+final class OnDemandThread: @unchecked Sendable {
     let lock = ConditionLock()
     private var started = false
 

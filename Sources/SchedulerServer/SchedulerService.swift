@@ -1,3 +1,4 @@
+import EmbeddedPython
 import Foundation
 import Scheduling
 import XMLRPC
@@ -16,6 +17,9 @@ public struct SchedulerService: Sendable {
     /// Answers one XML-RPC request body with a response body. Never throws: every
     /// problem becomes a fault the client can read.
     public func respond(to body: [UInt8]) async -> [UInt8] {
+        // glibc would keep the memory of a large request once it is done: see MemoryTrimmer.
+        let large = MemoryTrimmer.shared.begin(bytes: body.count)
+        defer { MemoryTrimmer.shared.end(large) }
         let call: XMLRPCMethodCall
         do {
             call = try XMLRPCDecoder.decodeMethodCall(body)
