@@ -17,6 +17,18 @@ public struct PythonCallStopped: Error, Sendable, CustomStringConvertible {
     public var description: String { "stopped: the daemon is shutting down" }
 }
 
+/// Hears of calls that left their pool thread stuck: the call passed its deadline and
+/// was still running half a second after it was interrupted, blocked where the
+/// interruption cannot reach it (a lock, a sleep or I/O in C). Its thread stays out of
+/// the pool's count until it comes back, so whoever makes the calls must stop making
+/// ones that keep getting stuck.
+public protocol StuckCallObserver: Sendable {
+    /// The call's thread is stuck; told once per call, on the interrupter's thread.
+    func callStuck()
+    /// A call `callStuck` was told of has returned, and its thread rejoined the pool.
+    func stuckCallReturned()
+}
+
 extension Duration {
     /// "2 s", "0.5 s": for messages an admin reads.
     public var secondsDescription: String {
@@ -35,19 +47,19 @@ extension Duration {
 /// for the next queued call instead of handing it over. When a call passes its
 /// deadline the caller is answered at once, `DeadlineExceeded` is raised in the
 /// call's thread, and that thread stops counting against the pool's size until
-/// it comes back, so a plugin stuck in C cannot starve the others.
+/// it comes back, so a plugin stuck in C cannot starve the others. How many threads
+/// may be left stuck is the callers' to bound: a call's `StuckCallObserver` hears of
+/// each of its threads that the interruption could not bring back.
 public final class PythonCallPool: Sendable {
     private let scheduler: PoolScheduler
     private let interrupter: Interrupter
     private let watchdog: DeadlineWatchdog
 
-    /// - Parameters:
-    ///   - maxThreads: how many calls run at once (they take turns on the GIL,
-    ///     but a call waiting on I/O lets the others run).
-    ///   - maxStuckThreads: how many threads abandoned at a deadline may exist
-    ///     before replacements stop being made.
-    public init(maxThreads: Int = 8, maxStuckThreads: Int = 32) {
-        scheduler = PoolScheduler(maxThreads: max(1, maxThreads), maxStuckThreads: max(0, maxStuckThreads))
+    /// - Parameter maxThreads: how many calls run at once (they take turns on the GIL,
+    ///   but a call waiting on I/O lets the others run). Threads stuck past a deadline
+    ///   do not count: they are replaced.
+    public init(maxThreads: Int = 8) {
+        scheduler = PoolScheduler(maxThreads: max(1, maxThreads))
         interrupter = Interrupter()
         watchdog = DeadlineWatchdog()
     }
@@ -66,9 +78,10 @@ public final class PythonCallPool: Sendable {
 
     /// Runs `body` on a pool thread holding the GIL, answering by `timeout` at the latest.
     public func run<R: Sendable>(
-        timeout: Duration?, _ body: @escaping @Sendable (borrowing GIL) throws -> R
+        timeout: Duration?, stuck observer: (any StuckCallObserver)? = nil,
+        _ body: @escaping @Sendable (borrowing GIL) throws -> R
     ) async throws -> R {
-        let job = PoolJob()
+        let job = PoolJob(observer: observer)
         let result: Result<R, any Error> = await withCheckedContinuation { continuation in
             let delivery = Delivery(continuation)
             job.prepare(
@@ -90,10 +103,16 @@ extension PythonCallPool {
     /// One call of a batch: its own deadline, its own body.
     public struct Call<R: Sendable>: Sendable {
         public var timeout: Duration?
+        /// Told when this call leaves its thread stuck, and when that thread comes back.
+        public var observer: (any StuckCallObserver)?
         public var body: @Sendable (borrowing GIL) throws -> R
 
-        public init(timeout: Duration?, _ body: @escaping @Sendable (borrowing GIL) throws -> R) {
+        public init(
+            timeout: Duration?, stuck observer: (any StuckCallObserver)? = nil,
+            _ body: @escaping @Sendable (borrowing GIL) throws -> R
+        ) {
             self.timeout = timeout
+            self.observer = observer
             self.body = body
         }
     }
@@ -103,7 +122,7 @@ extension PythonCallPool {
     /// calls usually run back to back on one pool thread, under one taking of the GIL.
     public func runEach<R: Sendable>(_ calls: [Call<R>]) async -> [Result<R, any Error>] {
         if calls.isEmpty { return [] }
-        let jobs = calls.map { _ in PoolJob() }
+        let jobs = calls.map { PoolJob(observer: $0.observer) }
         let results = await withCheckedContinuation { continuation in
             let delivery = BatchDelivery<R>(count: calls.count, continuation)
             for (position, (call, job)) in zip(calls, jobs).enumerated() {
@@ -194,6 +213,8 @@ private final class PoolJob: Sendable {
 
     private struct Guarded {
         var state = State.queued
+        /// The interruption could not bring the call back: its observer was told.
+        var leftStuck = false
         /// Taken by the thread that starts the call.
         var execute: (@Sendable (borrowing GIL) -> Void)?
         /// Taken by whichever answers the call at its deadline, or dropped when it finishes.
@@ -201,6 +222,11 @@ private final class PoolJob: Sendable {
     }
 
     private let guarded = Mutex(Guarded())
+    let observer: (any StuckCallObserver)?
+
+    init(observer: (any StuckCallObserver)?) {
+        self.observer = observer
+    }
 
     /// Before the job is queued.
     func prepare(execute: @escaping @Sendable (borrowing GIL) -> Void, expire: @escaping @Sendable (any Error) -> Void)
@@ -226,11 +252,26 @@ private final class PoolJob: Sendable {
     func finish() {
         // Handed out of the lock to be released there: the last reference to a request's
         // data may go with it.
-        _ = guarded.withLock { guarded in
+        let (_, wasStuck) = guarded.withLock { guarded in
             guarded.state = .finished
             defer { guarded.expire = nil }
-            return guarded.expire
+            return (guarded.expire, guarded.leftStuck)
         }
+        if wasStuck { observer?.stuckCallReturned() }
+    }
+
+    /// Still running after an interruption had time to work: the thread is stuck where
+    /// the interruption cannot reach it. True the first time, when the observer is told.
+    func noteStuck(on thread: PoolThread) -> Bool {
+        let first = guarded.withLock { guarded in
+            guard case .running(let current) = guarded.state, current === thread, !guarded.leftStuck else {
+                return false
+            }
+            guarded.leftStuck = true
+            return true
+        }
+        if first { observer?.callStuck() }
+        return first
     }
 
     var isFinished: Bool {
@@ -289,7 +330,6 @@ final class PoolThread: @unchecked Sendable {
 /// The queue and the thread accounting, under one pthread mutex and condition.
 private final class PoolScheduler: @unchecked Sendable {
     private let maxThreads: Int
-    private let maxStuckThreads: Int
     private var queue: [PoolJob] = []
     private var queueHead = 0
     /// Jobs taken off the queue so far: the progress monitor compares it over time.
@@ -304,9 +344,8 @@ private final class PoolScheduler: @unchecked Sendable {
     private let lock = ConditionLock()
     private let progress = ProgressMonitor()
 
-    init(maxThreads: Int, maxStuckThreads: Int) {
+    init(maxThreads: Int) {
         self.maxThreads = maxThreads
-        self.maxStuckThreads = maxStuckThreads
     }
 
     var stuckCount: Int { lock.withLock { stuckThreads } }
@@ -356,7 +395,7 @@ private final class PoolScheduler: @unchecked Sendable {
     }
 
     private func reserveThreadLocked() -> Bool {
-        guard activeThreads < maxThreads, stuckThreads <= maxStuckThreads else { return false }
+        guard activeThreads < maxThreads else { return false }
         activeThreads += 1
         startingThreads += 1
         return true
@@ -514,34 +553,48 @@ private final class ProgressMonitor: @unchecked Sendable {
 }
 
 /// Raises `DeadlineExceeded` in threads whose call passed its deadline, again every
-/// half second while the call goes on (a plugin may catch BaseException once).
+/// half second while the call goes on (a plugin may catch BaseException once). A call
+/// still running when it is raised a second time is stuck where the exception cannot
+/// reach it (blocked in C): its observer is told.
 private final class Interrupter: @unchecked Sendable {
-    private var pending: [(job: PoolJob, thread: PoolThread)] = []
+    private struct Entry {
+        var job: PoolJob
+        var thread: PoolThread
+        var raised = 0
+    }
+
+    private var pending: [Entry] = []
     private let worker = OnDemandThread()
     private var lock: ConditionLock { worker.lock }
 
     func interrupt(_ job: PoolJob, on thread: PoolThread) {
         worker.wake(
             changing: {
-                pending.append((job, thread))
+                pending.append(Entry(job: job, thread: thread))
                 return true
             }, loop: { [self] in loop() })
     }
 
     private func loop() {
         while true {
-            let batch = lock.withLock { () -> [(job: PoolJob, thread: PoolThread)] in
+            let batch = lock.withLock { () -> [Entry] in
                 while pending.isEmpty { lock.wait() }
                 defer { pending.removeAll() }
                 return pending
             }
             let stillRunning = PythonInterpreter.withGIL { gil in
-                batch.filter { entry in
+                batch.compactMap { entry -> Entry? in
                     // Checked with the GIL held: the call's thread cannot finish or start another call meanwhile.
-                    guard entry.job.isRunning(on: entry.thread) else { return false }
+                    guard entry.job.isRunning(on: entry.thread) else { return nil }
                     PyThreadState_SetAsyncExc(UInt(entry.thread.pythonThreadID), DeadlineExceeded.type(gil))
-                    return true
+                    var raisedAgain = entry
+                    raisedAgain.raised += 1
+                    return raisedAgain
                 }
+            }
+            // Outside the GIL: the observer may log.
+            for entry in stillRunning where entry.raised > 1 {
+                _ = entry.job.noteStuck(on: entry.thread)
             }
             if !stillRunning.isEmpty {
                 usleep(500_000)

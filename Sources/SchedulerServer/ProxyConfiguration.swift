@@ -42,6 +42,8 @@ public struct ProxyConfiguration: Sendable, Equatable {
     public var workerMaxCalls = 10_000
     /// Resident megabytes past which a worker is replaced, checked between calls.
     public var workerMaxRSSMegabytes = 512
+    /// A unit with this many calls stuck past their deadline at once is quarantined.
+    public var maxStuckCalls = 4
 
     public enum Isolation: String, Sendable, CaseIterable {
         /// Plugins run on the daemon's own threads: fastest, but a crash is the daemon's.
@@ -185,6 +187,8 @@ public struct ProxyConfiguration: Sendable, Equatable {
                 workerMaxCalls = try Self.count(entry, 1...Int(Int32.max), fail)
             case .workerMaxRSSMegabytes:
                 workerMaxRSSMegabytes = try Self.count(entry, 16...(1 << 30), fail)
+            case .maxStuckCalls:
+                maxStuckCalls = try Self.count(entry, 1...1000, fail)
             case .inventoryTTL:
                 inventoryTTL = try Self.seconds(entry, allowingZero: "fetches every time", fail)
             }
@@ -224,6 +228,7 @@ public struct ProxyConfiguration: Sendable, Equatable {
         case workerCount = "worker_count"
         case workerMaxCalls = "worker_max_calls"
         case workerMaxRSSMegabytes = "worker_max_rss_mb"
+        case maxStuckCalls = "max_stuck_calls"
     }
 
     public static var knownKeys: [String] { Key.allCases.map(\.rawValue) }
@@ -328,9 +333,11 @@ public struct ProxyConfiguration: Sendable, Equatable {
 
     /// What the scheduling core needs of these settings.
     public var pluginSettings: PluginSettings {
-        PluginSettings(
+        var settings = PluginSettings(
             pluginsPath: pluginsPath, pluginsConfPath: pluginsConfPath,
             pluginTimeout: .milliseconds(Int64((pluginTimeout * 1000).rounded())),
             requestTimeout: .milliseconds(Int64((requestTimeout * 1000).rounded())))
+        settings.maxStuckCalls = maxStuckCalls
+        return settings
     }
 }

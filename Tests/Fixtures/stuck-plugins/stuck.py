@@ -1,0 +1,17 @@
+"""A unit that blocks forever where no interruption reaches it, and one that works."""
+import threading
+
+
+class deadlocked(object):
+    def do_filter(self, hosts, vm, args):
+        """Waits on a lock it already holds: blocked in C, for ever."""
+        lock = threading.Lock()
+        lock.acquire()
+        lock.acquire()
+        return hosts
+
+
+class healthy(object):
+    def do_filter(self, hosts, vm, args):
+        """Keeps every host."""
+        return hosts
