@@ -85,7 +85,12 @@ public final class PythonCallPool: Sendable {
         let result: Result<R, any Error> = await withCheckedContinuation { continuation in
             let delivery = Delivery(continuation)
             job.prepare(
-                execute: { gil in delivery.deliver(Result { try body(gil) }) },
+                execute: { gil in
+                    let result = Result { try body(gil) }
+                    // A plugin that forked returns here in the copy too: only the daemon delivers.
+                    ForkedChild.leaveIfForked()
+                    delivery.deliver(result)
+                },
                 expire: { error in delivery.deliver(.failure(error)) })
             if let timeout {
                 watchdog.watch(job, until: ContinuousClock.now + timeout) { [scheduler, interrupter] in
@@ -129,7 +134,12 @@ extension PythonCallPool {
                 let body = call.body
                 let timeout = call.timeout
                 job.prepare(
-                    execute: { gil in delivery.deliver(Result { try body(gil) }, at: position) },
+                    execute: { gil in
+                        let result = Result { try body(gil) }
+                        // A plugin that forked returns here in the copy too: only the daemon delivers.
+                        ForkedChild.leaveIfForked()
+                        delivery.deliver(result, at: position)
+                    },
                     expire: { error in delivery.deliver(.failure(error), at: position) })
                 if let timeout {
                     watchdog.watch(job, until: ContinuousClock.now + timeout) { [scheduler, interrupter] in
@@ -492,6 +502,8 @@ private final class PoolScheduler: @unchecked Sendable {
             PyEval_RestoreThread(threadState)
             let gil = GIL()
             PendingDecrefs.shared.drain(gil)
+            // Releasing an object may run a plugin's __del__, which may fork.
+            ForkedChild.leaveIfForked()
             var job: PoolJob? = first
             while let current = job {
                 if let execute = current.start(on: thread) {
