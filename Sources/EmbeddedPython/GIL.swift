@@ -26,6 +26,8 @@ public enum PythonInterpreter {
             if started { return false }
             initializeInterpreter()
             ForkedChild.recordOwner()
+            // Every process that runs plugins may be handed large requests.
+            MemoryTrimmer.configureAllocator()
             started = true
             return true
         }

@@ -32,6 +32,19 @@ public final class MemoryTrimmer: @unchecked Sendable {
         self.settle = settle
     }
 
+    /// Fixes glibc's thresholds, which it would otherwise raise to the size of the largest
+    /// block freed so far (up to 32 MB to mmap, 64 MB to trim): blocks of 4 MB and more (a
+    /// large request's body, its decoded strings) are mapped on their own and unmapped
+    /// when freed, and an arena hands back free space at its end beyond 8 MB, which
+    /// `malloc_trim` cannot do for the arenas of threads other than the main one. Requests
+    /// of ordinary size never make blocks that large, so they cost nothing more.
+    /// Measured with two 12.6 MB requests on a keep-alive connection: 84 MB held with
+    /// the defaults, 56 MB with these (idle: 45 MB); with worker processes 132 and 62.
+    static func configureAllocator() {
+        mallopt(M_MMAP_THRESHOLD, 4 << 20)
+        mallopt(M_TRIM_THRESHOLD, 8 << 20)
+    }
+
     /// A request of `bytes` starts; true when it is large, and `end()` must follow it.
     public func begin(bytes: Int) -> Bool {
         guard bytes >= Self.largeRequestBytes else { return false }

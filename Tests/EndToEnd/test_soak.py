@@ -7,6 +7,8 @@ import time
 import xmlrpc.client
 from pathlib import Path
 
+import pytest
+
 from proxy_daemon import FIXTURES, Daemon
 
 REQUESTS = 100_000
@@ -123,9 +125,11 @@ def settled_rss_kib(pid, at_most_kib, wait=15):
         time.sleep(0.2)
 
 
-def test_memory_comes_back_near_idle_after_large_requests(tmp_path):
+@pytest.mark.parametrize('isolation', ['thread', 'process'])
+def test_memory_comes_back_near_idle_after_large_requests(tmp_path, isolation):
     # No NAME.conf: the soak units' 0.05 s deadline is too short for 23,000 hosts.
-    daemon = Daemon('--plugins', str(FIXTURES / 'soak-plugins'), '--plugins-conf', str(tmp_path))
+    daemon = Daemon('--plugins', str(FIXTURES / 'soak-plugins'), '--plugins-conf', str(tmp_path),
+                    config={'isolation': isolation, 'worker_count': 1})
     try:
         document, last_host = hosts_document(10 * MIB)
         body = xmlrpc.client.dumps((['fine'], [document], 'vm', {}), 'runFilters').encode()
@@ -139,8 +143,8 @@ def test_memory_comes_back_near_idle_after_large_requests(tmp_path):
         # Each request held about 30 MB for good before the fix: 12 of them, 360 MB.
         margin_kib = 32 * MIB // 1024
         after = settled_rss_kib(pid, min(after_warm_up, idle + margin_kib) + margin_kib)
-        print('RSS idle %.1f MiB; after 2 requests of %.1f MiB: %.1f MiB; after %d more: %.1f MiB'
-              % (idle / 1024, len(body) / MIB, after_warm_up / 1024, LARGE_REQUESTS, after / 1024))
+        print('%s: RSS idle %.1f MiB; after 2 requests of %.1f MiB: %.1f MiB; after %d more: %.1f MiB'
+              % (isolation, idle / 1024, len(body) / MIB, after_warm_up / 1024, LARGE_REQUESTS, after / 1024))
         assert after <= after_warm_up + margin_kib
         assert after <= idle + 2 * margin_kib
     finally:
