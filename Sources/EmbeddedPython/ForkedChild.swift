@@ -26,11 +26,13 @@ enum ForkedChild {
     static func recordOwner() {
         var ends: [Int32] = [-1, -1]
         // Close-on-exec: a worker or a program a plugin runs has no business with it.
-        guard sp_cloexec_pipe(&ends) == 0 else { return }
-        let (output, input) = (ends[0], ends[1])
-        reaperInput.store(input, ordering: .relaxed)
+        if sp_cloexec_pipe(&ends) == 0 {
+            let (output, input) = (ends[0], ends[1])
+            reaperInput.store(input, ordering: .relaxed)
+            startDetachedThread { reap(from: output) }
+        }
+        // Without a pipe (out of descriptors) copies still leave; they are reaped with the daemon.
         owner.store(getpid(), ordering: .releasing)
-        startDetachedThread { reap(from: output) }
     }
 
     /// Returns at once in the process that started the interpreter; ends a forked copy.

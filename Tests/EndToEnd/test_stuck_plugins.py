@@ -45,7 +45,7 @@ def test_a_unit_stuck_in_c_is_quarantined_and_the_others_keep_their_capacity(tmp
         quarantined = [error for error in errors if error.startswith('quarantined: ')]
         # The interrupter gives a call half a second before it counts as stuck: a few more
         # calls time out meanwhile, and every call after that fails at once.
-        assert len(quarantined) >= STUCK_CALLS - 10, errors
+        assert len(quarantined) >= STUCK_CALLS // 2, errors
         assert errors[-len(quarantined):] == quarantined
         assert 'fix the plugin, then save or touch %s' % (plugins / 'stuck.py') in quarantined[0]
         fields = discovered_fields(daemon, 'deadlocked')
