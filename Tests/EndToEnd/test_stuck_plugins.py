@@ -28,10 +28,14 @@ def discovered_fields(daemon, name):
 def test_a_unit_stuck_in_c_is_quarantined_and_the_others_keep_their_capacity(tmp_path):
     plugins = tmp_path / 'plugins'
     plugins.mkdir()
-    shutil.copy(FIXTURES / 'stuck-plugins' / 'stuck.py', plugins / 'stuck.py')
-    (plugins / 'stuck.py').chmod(0o644)
-    daemon = Daemon(config={'plugins_path': plugins, 'plugins_conf_path': tmp_path, 'plugin_timeout': 0.2,
-                            'python_threads': 2, 'max_stuck_calls': 3, 'reload_interval': 0.2})
+    for name in ('stuck.py', 'healthy.py'):
+        shutil.copy(FIXTURES / 'stuck-plugins' / name, plugins / name)
+        (plugins / name).chmod(0o644)
+    # A short deadline for the stuck unit only: the healthy one keeps the default 30 s, so
+    # it fails only if it never gets a thread, not when a loaded machine is slow.
+    (tmp_path / 'stuck.conf').write_text('timeout = 0.2\n')
+    daemon = Daemon(config={'plugins_path': plugins, 'plugins_conf_path': tmp_path, 'python_threads': 2,
+                            'max_stuck_calls': 3, 'reload_interval': 0.2})
     try:
         client = daemon.client()
         errors = []

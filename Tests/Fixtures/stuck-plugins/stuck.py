@@ -1,4 +1,4 @@
-"""A unit that blocks forever where no interruption reaches it, and one that works."""
+"""A unit that blocks forever where no interruption reaches it."""
 import threading
 
 
@@ -8,10 +8,4 @@ class deadlocked(object):
         lock = threading.Lock()
         lock.acquire()
         lock.acquire()
-        return hosts
-
-
-class healthy(object):
-    def do_filter(self, hosts, vm, args):
-        """Keeps every host."""
         return hosts
