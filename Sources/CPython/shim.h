@@ -10,6 +10,12 @@
 #include <features.h>
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+// malloc_trim: large requests' memory is handed back to the system (EmbeddedPython/MemoryTrimmer.swift).
+#include <malloc.h>
+// Reaping the copies of the daemon a plugin's os.fork() leaves (EmbeddedPython/ForkedChild.swift).
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 
 // Macros and singletons that Swift cannot import directly.
 static inline PyObject *sp_none(void) { return Py_None; }
@@ -42,5 +48,14 @@ static inline PyObject *sp_exc_recursion_error(void) { return PyExc_RecursionErr
 static inline PyObject *sp_exc_memory_error(void) { return PyExc_MemoryError; }
 static inline PyObject *sp_exc_runtime_error(void) { return PyExc_RuntimeError; }
 static inline PyObject *sp_exc_type_error(void) { return PyExc_TypeError; }
+
+// errno is a macro, and fcntl is variadic: neither reaches Swift.
+static inline int sp_errno(void) { return errno; }
+static inline int sp_cloexec_pipe(int ends[2]) {
+    if (pipe(ends) != 0) return -1;
+    fcntl(ends[0], F_SETFD, FD_CLOEXEC);
+    fcntl(ends[1], F_SETFD, FD_CLOEXEC);
+    return 0;
+}
 
 #endif

@@ -25,6 +25,9 @@ public enum PythonInterpreter {
         let startedNow = state.withLock { started -> Bool in
             if started { return false }
             initializeInterpreter()
+            ForkedChild.recordOwner()
+            // Every process that runs plugins may be handed large requests.
+            MemoryTrimmer.configureAllocator()
             started = true
             return true
         }
@@ -46,6 +49,8 @@ public enum PythonInterpreter {
     public static func withGIL<R, E: Error>(_ body: (borrowing GIL) throws(E) -> R) throws(E) -> R {
         let state = PyGILState_Ensure()
         defer { PyGILState_Release(state) }
+        // Python code may have forked: a copy of the process must not go on into the caller's code.
+        defer { ForkedChild.leaveIfForked() }
         let gil = GIL()
         PendingDecrefs.shared.drain(gil)
         return try body(gil)

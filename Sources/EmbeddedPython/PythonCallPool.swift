@@ -17,6 +17,18 @@ public struct PythonCallStopped: Error, Sendable, CustomStringConvertible {
     public var description: String { "stopped: the daemon is shutting down" }
 }
 
+/// Hears of calls that left their pool thread stuck: the call passed its deadline and
+/// was still running half a second after it was interrupted, blocked where the
+/// interruption cannot reach it (a lock, a sleep or I/O in C). Its thread stays out of
+/// the pool's count until it comes back, so whoever makes the calls must stop making
+/// ones that keep getting stuck.
+public protocol StuckCallObserver: Sendable {
+    /// The call's thread is stuck; told once per call, on the interrupter's thread.
+    func callStuck()
+    /// A call `callStuck` was told of has returned, and its thread rejoined the pool.
+    func stuckCallReturned()
+}
+
 extension Duration {
     /// "2 s", "0.5 s": for messages an admin reads.
     public var secondsDescription: String {
@@ -35,19 +47,19 @@ extension Duration {
 /// for the next queued call instead of handing it over. When a call passes its
 /// deadline the caller is answered at once, `DeadlineExceeded` is raised in the
 /// call's thread, and that thread stops counting against the pool's size until
-/// it comes back, so a plugin stuck in C cannot starve the others.
+/// it comes back, so a plugin stuck in C cannot starve the others. How many threads
+/// may be left stuck is the callers' to bound: a call's `StuckCallObserver` hears of
+/// each of its threads that the interruption could not bring back.
 public final class PythonCallPool: Sendable {
     private let scheduler: PoolScheduler
     private let interrupter: Interrupter
     private let watchdog: DeadlineWatchdog
 
-    /// - Parameters:
-    ///   - maxThreads: how many calls run at once (they take turns on the GIL,
-    ///     but a call waiting on I/O lets the others run).
-    ///   - maxStuckThreads: how many threads abandoned at a deadline may exist
-    ///     before replacements stop being made.
-    public init(maxThreads: Int = 8, maxStuckThreads: Int = 32) {
-        scheduler = PoolScheduler(maxThreads: max(1, maxThreads), maxStuckThreads: max(0, maxStuckThreads))
+    /// - Parameter maxThreads: how many calls run at once (they take turns on the GIL,
+    ///   but a call waiting on I/O lets the others run). Threads stuck past a deadline
+    ///   do not count: they are replaced.
+    public init(maxThreads: Int = 8) {
+        scheduler = PoolScheduler(maxThreads: max(1, maxThreads))
         interrupter = Interrupter()
         watchdog = DeadlineWatchdog()
     }
@@ -66,13 +78,19 @@ public final class PythonCallPool: Sendable {
 
     /// Runs `body` on a pool thread holding the GIL, answering by `timeout` at the latest.
     public func run<R: Sendable>(
-        timeout: Duration?, _ body: @escaping @Sendable (borrowing GIL) throws -> R
+        timeout: Duration?, stuck observer: (any StuckCallObserver)? = nil,
+        _ body: @escaping @Sendable (borrowing GIL) throws -> R
     ) async throws -> R {
-        let job = PoolJob()
+        let job = PoolJob(observer: observer)
         let result: Result<R, any Error> = await withCheckedContinuation { continuation in
             let delivery = Delivery(continuation)
             job.prepare(
-                execute: { gil in delivery.deliver(Result { try body(gil) }) },
+                execute: { gil in
+                    let result = Result { try body(gil) }
+                    // A plugin that forked returns here in the copy too: only the daemon delivers.
+                    ForkedChild.leaveIfForked()
+                    delivery.deliver(result)
+                },
                 expire: { error in delivery.deliver(.failure(error)) })
             if let timeout {
                 watchdog.watch(job, until: ContinuousClock.now + timeout) { [scheduler, interrupter] in
@@ -90,10 +108,16 @@ extension PythonCallPool {
     /// One call of a batch: its own deadline, its own body.
     public struct Call<R: Sendable>: Sendable {
         public var timeout: Duration?
+        /// Told when this call leaves its thread stuck, and when that thread comes back.
+        public var observer: (any StuckCallObserver)?
         public var body: @Sendable (borrowing GIL) throws -> R
 
-        public init(timeout: Duration?, _ body: @escaping @Sendable (borrowing GIL) throws -> R) {
+        public init(
+            timeout: Duration?, stuck observer: (any StuckCallObserver)? = nil,
+            _ body: @escaping @Sendable (borrowing GIL) throws -> R
+        ) {
             self.timeout = timeout
+            self.observer = observer
             self.body = body
         }
     }
@@ -103,14 +127,19 @@ extension PythonCallPool {
     /// calls usually run back to back on one pool thread, under one taking of the GIL.
     public func runEach<R: Sendable>(_ calls: [Call<R>]) async -> [Result<R, any Error>] {
         if calls.isEmpty { return [] }
-        let jobs = calls.map { _ in PoolJob() }
+        let jobs = calls.map { PoolJob(observer: $0.observer) }
         let results = await withCheckedContinuation { continuation in
             let delivery = BatchDelivery<R>(count: calls.count, continuation)
             for (position, (call, job)) in zip(calls, jobs).enumerated() {
                 let body = call.body
                 let timeout = call.timeout
                 job.prepare(
-                    execute: { gil in delivery.deliver(Result { try body(gil) }, at: position) },
+                    execute: { gil in
+                        let result = Result { try body(gil) }
+                        // A plugin that forked returns here in the copy too: only the daemon delivers.
+                        ForkedChild.leaveIfForked()
+                        delivery.deliver(result, at: position)
+                    },
                     expire: { error in delivery.deliver(.failure(error), at: position) })
                 if let timeout {
                     watchdog.watch(job, until: ContinuousClock.now + timeout) { [scheduler, interrupter] in
@@ -143,11 +172,16 @@ private final class BatchDelivery<R: Sendable>: Sendable {
     func deliver(_ result: Result<R, any Error>, at position: Int) {
         let finished = state.withLock {
             state -> ([Result<R, any Error>], CheckedContinuation<[Result<R, any Error>], Never>)? in
-            guard state.results[position] == nil else { return nil }
+            // Once the caller is resumed the results are gone: a call's deadline that fires
+            // as the call returns comes too late.
+            guard state.continuation != nil, state.results[position] == nil else { return nil }
             state.results[position] = result
             state.missing -= 1
             guard state.missing == 0, let continuation = state.continuation else { return nil }
             state.continuation = nil
+            // The caller owns the results from here: the delivery (which the jobs may
+            // outlive it with) keeps none of them.
+            defer { state.results = [] }
             return (state.results.map { $0! }, continuation)
         }
         if let (results, continuation) = finished {
@@ -173,46 +207,93 @@ private final class Delivery<R: Sendable>: Sendable {
     }
 }
 
-private final class PoolJob: @unchecked Sendable {
+/// One call in the pool: its work, and where it is (queued, running, finished).
+///
+/// The work (the call's body and its delivery, and through them the request's hosts,
+/// arguments and result) is dropped as soon as the call is answered or started: the
+/// job itself may stay referenced a while longer (the deadline heap drops finished jobs
+/// lazily, the interrupter keeps a job until it has checked it), and must not keep a
+/// finished request's data alive meanwhile.
+private final class PoolJob: Sendable {
     enum State {
         case queued
         case running(PoolThread)
         case finished
     }
 
-    // Set once before the job is queued, read by one thread afterwards.
-    private(set) var execute: ((borrowing GIL) -> Void)?
-    private var onExpire: ((any Error) -> Void)?
-    let state = Mutex<State>(.queued)
-
-    func prepare(execute: @escaping (borrowing GIL) -> Void, expire: @escaping (any Error) -> Void) {
-        self.execute = execute
-        onExpire = expire
+    private struct Guarded {
+        var state = State.queued
+        /// The interruption could not bring the call back: its observer was told.
+        var leftStuck = false
+        /// Taken by the thread that starts the call.
+        var execute: (@Sendable (borrowing GIL) -> Void)?
+        /// Taken by whichever answers the call at its deadline, or dropped when it finishes.
+        var expire: (@Sendable (any Error) -> Void)?
     }
 
-    /// Claims the job for a thread; false when its deadline already passed in the queue.
-    func start(on thread: PoolThread) -> Bool {
-        state.withLock { state in
-            guard case .queued = state else { return false }
-            state = .running(thread)
-            return true
+    private let guarded = Mutex(Guarded())
+    let observer: (any StuckCallObserver)?
+
+    init(observer: (any StuckCallObserver)?) {
+        self.observer = observer
+    }
+
+    /// Before the job is queued.
+    func prepare(execute: @escaping @Sendable (borrowing GIL) -> Void, expire: @escaping @Sendable (any Error) -> Void)
+    {
+        guarded.withLock {
+            $0.execute = execute
+            $0.expire = expire
         }
     }
 
+    /// Claims the job for a thread and hands it the call's body; nil when its deadline
+    /// already passed in the queue.
+    func start(on thread: PoolThread) -> (@Sendable (borrowing GIL) -> Void)? {
+        guarded.withLock { guarded in
+            guard case .queued = guarded.state else { return nil }
+            guarded.state = .running(thread)
+            defer { guarded.execute = nil }
+            return guarded.execute
+        }
+    }
+
+    /// The call returned: nothing of it is needed any more.
     func finish() {
-        state.withLock { $0 = .finished }
+        // Handed out of the lock to be released there: the last reference to a request's
+        // data may go with it.
+        let (_, wasStuck) = guarded.withLock { guarded in
+            guarded.state = .finished
+            defer { guarded.expire = nil }
+            return (guarded.expire, guarded.leftStuck)
+        }
+        if wasStuck { observer?.stuckCallReturned() }
+    }
+
+    /// Still running after an interruption had time to work: the thread is stuck where
+    /// the interruption cannot reach it. True the first time, when the observer is told.
+    func noteStuck(on thread: PoolThread) -> Bool {
+        let first = guarded.withLock { guarded in
+            guard case .running(let current) = guarded.state, current === thread, !guarded.leftStuck else {
+                return false
+            }
+            guarded.leftStuck = true
+            return true
+        }
+        if first { observer?.callStuck() }
+        return first
     }
 
     var isFinished: Bool {
-        state.withLock { state in
-            if case .finished = state { return true }
+        guarded.withLock { guarded in
+            if case .finished = guarded.state { return true }
             return false
         }
     }
 
     func isRunning(on thread: PoolThread) -> Bool {
-        state.withLock { state in
-            if case .running(let current) = state { return current === thread }
+        guarded.withLock { guarded in
+            if case .running(let current) = guarded.state { return current === thread }
             return false
         }
     }
@@ -220,10 +301,17 @@ private final class PoolJob: @unchecked Sendable {
     func expire(_ error: any Error, scheduler: PoolScheduler, interrupter: Interrupter) {
         // A running job stays `running` until its thread returns: the interrupter
         // checks exactly that before raising in the thread.
-        let previous = state.withLock { state -> State in
-            let previous = state
-            if case .queued = state { state = .finished }
-            return previous
+        // What the job held leaves the lock with the caller, and is released here.
+        let (previous, onExpire, _) = guarded.withLock { guarded in
+            let previous = guarded.state
+            var unstarted: (@Sendable (borrowing GIL) -> Void)?
+            if case .queued = guarded.state {
+                guarded.state = .finished
+                unstarted = guarded.execute
+                guarded.execute = nil
+            }
+            defer { guarded.expire = nil }
+            return (previous, guarded.expire, unstarted)
         }
         switch previous {
         case .finished:
@@ -252,7 +340,6 @@ final class PoolThread: @unchecked Sendable {
 /// The queue and the thread accounting, under one pthread mutex and condition.
 private final class PoolScheduler: @unchecked Sendable {
     private let maxThreads: Int
-    private let maxStuckThreads: Int
     private var queue: [PoolJob] = []
     private var queueHead = 0
     /// Jobs taken off the queue so far: the progress monitor compares it over time.
@@ -267,9 +354,8 @@ private final class PoolScheduler: @unchecked Sendable {
     private let lock = ConditionLock()
     private let progress = ProgressMonitor()
 
-    init(maxThreads: Int, maxStuckThreads: Int) {
+    init(maxThreads: Int) {
         self.maxThreads = maxThreads
-        self.maxStuckThreads = maxStuckThreads
     }
 
     var stuckCount: Int { lock.withLock { stuckThreads } }
@@ -319,7 +405,7 @@ private final class PoolScheduler: @unchecked Sendable {
     }
 
     private func reserveThreadLocked() -> Bool {
-        guard activeThreads < maxThreads, stuckThreads <= maxStuckThreads else { return false }
+        guard activeThreads < maxThreads else { return false }
         activeThreads += 1
         startingThreads += 1
         return true
@@ -416,10 +502,12 @@ private final class PoolScheduler: @unchecked Sendable {
             PyEval_RestoreThread(threadState)
             let gil = GIL()
             PendingDecrefs.shared.drain(gil)
+            // Releasing an object may run a plugin's __del__, which may fork.
+            ForkedChild.leaveIfForked()
             var job: PoolJob? = first
             while let current = job {
-                if current.start(on: thread) {
-                    current.execute?(gil)
+                if let execute = current.start(on: thread) {
+                    execute(gil)
                     current.finish()
                     // A deadline that fired as the call returned may have left an
                     // exception pending for this thread: it must not hit the next call.
@@ -477,34 +565,48 @@ private final class ProgressMonitor: @unchecked Sendable {
 }
 
 /// Raises `DeadlineExceeded` in threads whose call passed its deadline, again every
-/// half second while the call goes on (a plugin may catch BaseException once).
+/// half second while the call goes on (a plugin may catch BaseException once). A call
+/// still running when it is raised a second time is stuck where the exception cannot
+/// reach it (blocked in C): its observer is told.
 private final class Interrupter: @unchecked Sendable {
-    private var pending: [(job: PoolJob, thread: PoolThread)] = []
+    private struct Entry {
+        var job: PoolJob
+        var thread: PoolThread
+        var raised = 0
+    }
+
+    private var pending: [Entry] = []
     private let worker = OnDemandThread()
     private var lock: ConditionLock { worker.lock }
 
     func interrupt(_ job: PoolJob, on thread: PoolThread) {
         worker.wake(
             changing: {
-                pending.append((job, thread))
+                pending.append(Entry(job: job, thread: thread))
                 return true
             }, loop: { [self] in loop() })
     }
 
     private func loop() {
         while true {
-            let batch = lock.withLock { () -> [(job: PoolJob, thread: PoolThread)] in
+            let batch = lock.withLock { () -> [Entry] in
                 while pending.isEmpty { lock.wait() }
                 defer { pending.removeAll() }
                 return pending
             }
             let stillRunning = PythonInterpreter.withGIL { gil in
-                batch.filter { entry in
+                batch.compactMap { entry -> Entry? in
                     // Checked with the GIL held: the call's thread cannot finish or start another call meanwhile.
-                    guard entry.job.isRunning(on: entry.thread) else { return false }
+                    guard entry.job.isRunning(on: entry.thread) else { return nil }
                     PyThreadState_SetAsyncExc(UInt(entry.thread.pythonThreadID), DeadlineExceeded.type(gil))
-                    return true
+                    var raisedAgain = entry
+                    raisedAgain.raised += 1
+                    return raisedAgain
                 }
+            }
+            // Outside the GIL: the observer may log.
+            for entry in stillRunning where entry.raised > 1 {
+                _ = entry.job.noteStuck(on: entry.thread)
             }
             if !stillRunning.isEmpty {
                 usleep(500_000)
@@ -619,7 +721,7 @@ private final class DeadlineWatchdog: @unchecked Sendable {
 
 /// A helper thread that starts the first time it is woken, and a lock (with its
 /// condition) guarding whatever the thread watches.
-private final class OnDemandThread: @unchecked Sendable {
+final class OnDemandThread: @unchecked Sendable {
     let lock = ConditionLock()
     private var started = false
 

@@ -35,12 +35,17 @@ public struct FrameChannel: Sendable {
     }
 
     public func receive() throws(FrameError) -> WorkerMessage {
+        try receiveCountingBytes().message
+    }
+
+    /// The next message and the size of its payload.
+    func receiveCountingBytes() throws(FrameError) -> (message: WorkerMessage, bytes: Int) {
         let prefix = try read(4, atFrameStart: true)
         let length = WorkerMessage.payloadLength(prefix: prefix)
         guard length <= WorkerMessage.maxPayloadBytes else {
             throw .malformed("a payload of \(length) bytes (at most \(WorkerMessage.maxPayloadBytes))")
         }
-        return try WorkerMessage.decode(payload: try read(length, atFrameStart: false)[...])
+        return (try WorkerMessage.decode(payload: try read(length, atFrameStart: false)[...]), length)
     }
 
     private func read(_ count: Int, atFrameStart: Bool) throws(FrameError) -> [UInt8] {

@@ -249,9 +249,12 @@ private final class PendingCall: Sendable {
 }
 
 /// Calls waiting for a worker, and the generation of the plugin folder workers must have loaded.
+///
+/// A call taken off the queue leaves it at once: a call holds its request's hosts, and under
+/// steady load the queue may never run empty.
 private final class CallQueue: @unchecked Sendable {
-    // Guarded by `condition`.
-    private var calls: [PendingCall] = []
+    // Guarded by `condition`; slots before `head` are taken (nil).
+    private var calls: [PendingCall?] = []
     private var head = 0
     private var currentGeneration = 0
     private let condition = NSCondition()
@@ -294,10 +297,14 @@ private final class CallQueue: @unchecked Sendable {
                 condition.wait()
             }
             guard currentGeneration == generation else { return nil }
-            let call = calls[head]
+            let call = calls[head]!
+            calls[head] = nil
             head += 1
             if head == calls.count {
                 calls.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head > 64, head * 2 > calls.count {
+                calls.removeFirst(head)
                 head = 0
             }
             return call

@@ -1,3 +1,4 @@
+import EmbeddedPython
 import Foundation
 import Glibc
 import Scheduling
@@ -44,9 +45,13 @@ public enum WorkerSide {
         do throws(FrameError) {
             try channel.send(.ready)
             while true {
-                guard case .call(let id, let call) = try channel.receive() else {
+                guard case (.call(let id, let call), let bytes) = try channel.receiveCountingBytes() else {
                     throw .malformed("expected a call")
                 }
+                // Trimmed after a large call like the daemon after a large request, or the
+                // worker would keep its peak size and be recycled for memory it does not use.
+                let large = MemoryTrimmer.shared.begin(bytes: bytes)
+                defer { MemoryTrimmer.shared.end(large) }
                 try channel.send(.answer(id: id, answer(call)))
             }
         } catch .closed {

@@ -44,6 +44,8 @@ public struct ProxyConfiguration: Sendable, Equatable {
     public var workerMaxRSSMegabytes = 512
     /// How cost functions' scores reach the engine: summed (and how normalised), or per unit.
     public var scoring = ScoringSettings()
+    /// A unit with this many calls stuck past their deadline at once is quarantined.
+    public var maxStuckCalls = 4
 
     public enum Isolation: String, Sendable, CaseIterable {
         /// Plugins run on the daemon's own threads: fastest, but a crash is the daemon's.
@@ -198,6 +200,8 @@ public struct ProxyConfiguration: Sendable, Equatable {
                 workerMaxCalls = try Self.count(entry, 1...Int(Int32.max), fail)
             case .workerMaxRSSMegabytes:
                 workerMaxRSSMegabytes = try Self.count(entry, 16...(1 << 30), fail)
+            case .maxStuckCalls:
+                maxStuckCalls = try Self.count(entry, 1...1000, fail)
             case .inventoryTTL:
                 inventoryTTL = try Self.seconds(entry, allowingZero: "fetches every time", fail)
             case .scoreReport:
@@ -246,6 +250,7 @@ public struct ProxyConfiguration: Sendable, Equatable {
         case workerMaxRSSMegabytes = "worker_max_rss_mb"
         case scoreReport = "score_report"
         case scoreNormalization = "score_normalization"
+        case maxStuckCalls = "max_stuck_calls"
     }
 
     public static var knownKeys: [String] { Key.allCases.map(\.rawValue) }
@@ -374,6 +379,7 @@ public struct ProxyConfiguration: Sendable, Equatable {
             pluginTimeout: .milliseconds(Int64((pluginTimeout * 1000).rounded())),
             requestTimeout: .milliseconds(Int64((requestTimeout * 1000).rounded())))
         settings.scoring = scoring
+        settings.maxStuckCalls = maxStuckCalls
         return settings
     }
 }

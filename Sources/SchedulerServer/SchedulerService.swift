@@ -1,3 +1,4 @@
+import EmbeddedPython
 import Foundation
 import Scheduling
 import XMLRPC
@@ -16,6 +17,9 @@ public struct SchedulerService: Sendable {
     /// Answers one XML-RPC request body with a response body. Never throws: every
     /// problem becomes a fault the client can read.
     public func respond(to body: [UInt8]) async -> [UInt8] {
+        // glibc would keep the memory of a large request once it is done: see MemoryTrimmer.
+        let large = MemoryTrimmer.shared.begin(bytes: body.count)
+        defer { MemoryTrimmer.shared.end(large) }
         let call: XMLRPCMethodCall
         do {
             call = try XMLRPCDecoder.decodeMethodCall(body)
@@ -100,7 +104,8 @@ public struct SchedulerService: Sendable {
 
     /// `{"filters": {NAME: [description, regex]}, "scores": {...}, "balance": {...}}`.
     /// A plugin unit also carries its file's sha256 and load time, after the two fields
-    /// the engine reads, so a changed plugin shows in the answer.
+    /// the engine reads, so a changed plugin shows in the answer, and then, when its
+    /// calls kept getting stuck, why it is quarantined.
     func discover() -> XMLRPCValue {
         let registry = scheduler.registry
         let files = Dictionary(registry.files.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
@@ -111,6 +116,9 @@ public struct SchedulerService: Sendable {
                 var fields: [XMLRPCValue] = [.string(unit.info.description), .string(unit.info.propertiesRegex)]
                 if let file = files[unit.info.file], let loadedAt = file.loadedAt {
                     fields += [.string(file.sha256), .string(loadedAt.formatted(.iso8601))]
+                }
+                if let quarantined = unit.quarantine.reason {
+                    fields.append(.string(quarantined))
                 }
                 members.append(unit.info.name, .array(fields))
             }

@@ -18,6 +18,8 @@ public struct PluginSettings: Sendable {
     public var scoring = ScoringSettings()
     /// The whole request's deadline: no unit runs past it, whatever its own timeout.
     public var requestTimeout: Duration
+    /// A unit with this many calls stuck past their deadline at once is quarantined.
+    public var maxStuckCalls = 4
 
     public init(
         pluginsPath: String = "python_plugins", pluginsConfPath: String = "etc/plugins",
@@ -38,6 +40,8 @@ public final class LoadedUnit: Sendable {
     let rules: PropertyRules
     let defaults: [String: String]
     let timeout: Duration
+    /// Set when its calls keep getting stuck; a reload makes a new unit, which lifts it.
+    public let quarantine = UnitQuarantine()
 
     enum Implementation: Sendable {
         /// A plugin's class or function, called on a pool thread with the GIL.

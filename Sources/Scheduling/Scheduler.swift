@@ -59,6 +59,15 @@ public final class Scheduler: Sendable {
                 workers?.pluginsReloaded()
             }
             logUnitNameChanges(from: before, to: fresh)
+            for unit in before.allUnits where unit.quarantine.reason != nil {
+                guard let replacement = fresh.unit(unit.info.kind, named: unit.info.name), replacement !== unit
+                else { continue }
+                logger.notice(
+                    "quarantine lifted: the unit's file was reloaded",
+                    metadata: [
+                        "unit": "\(unit.info.name)", "kind": "\(unit.info.kind.rawValue)", "file": "\(unit.info.file)",
+                    ])
+            }
         }
     }
 
@@ -276,6 +285,9 @@ public final class Scheduler: Sendable {
         _ unit: LoadedUnit, _ arguments: UnitArguments, _ properties: [String: String],
         deadline: ContinuousClock.Instant
     ) -> CallPlan {
+        if let quarantined = unit.quarantine.reason {
+            return .answered(.failure(UnitFailure(message: quarantined)))
+        }
         var merged = unit.defaults
         merged.merge(properties) { _, sent in sent }
         if let violation = unit.rules.violation(in: merged) {
@@ -300,8 +312,9 @@ public final class Scheduler: Sendable {
                     outputLimit: outputLimit)
                 return .inWorker(call, timeout: timeout)
             }
+            let stuck = StuckUnitCalls(unit: unit, limit: settings.maxStuckCalls, logger: logger)
             return .inProcess(
-                PythonCallPool.Call(timeout: timeout) { [runtime, merged] gil in
+                PythonCallPool.Call(timeout: timeout, stuck: stuck) { [runtime, merged] gil in
                     try runtime.call(
                         target, kind: kind, arguments: arguments, properties: merged, outputLimit: outputLimit, gil)
                 })

@@ -170,6 +170,41 @@ private func define(_ source: String, _ name: String) throws -> PythonHandle {
         #expect(answer == "still here")
     }
 
+    @Test func stuckThreadsNeverUseUpThePoolAndTheirCallsObserverHearsOfThem() async throws {
+        try start()
+        // A lock it already holds: blocked in C, where DeadlineExceeded never reaches it.
+        let deadlock = try define(
+            "import threading\ndef wait():\n    lock = threading.Lock()\n    lock.acquire()\n    lock.acquire()\n",
+            "wait")
+        let spin = try define("def spin():\n    while True:\n        pass\n", "spin")
+        let observer = CountingObserver()
+        let pool = PythonCallPool(maxThreads: 1)
+        // More than the 32 threads after which the pool used to stop replacing stuck ones.
+        for _ in 0..<40 {
+            await #expect(throws: PythonCallTimeout.self) {
+                try await pool.run(timeout: .milliseconds(20), stuck: observer) { gil in
+                    _ = try deadlock.bind(gil).call()
+                }
+            }
+        }
+        // A loop in Python is interrupted, so it never counts as stuck.
+        let looping = CountingObserver()
+        await #expect(throws: PythonCallTimeout.self) {
+            try await pool.run(timeout: .milliseconds(20), stuck: looping) { gil in _ = try spin.bind(gil).call() }
+        }
+        let answer = try await pool.run(timeout: .seconds(30)) { gil in try gil.int(41).int() + 1 }
+        #expect(answer == 42)
+        let clock = ContinuousClock()
+        let giveUp = clock.now + .seconds(30)
+        while observer.stuck.load(ordering: .relaxed) < 40, clock.now < giveUp {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(observer.stuck.load(ordering: .relaxed) == 40)
+        #expect(observer.returned.load(ordering: .relaxed) == 0)
+        #expect(looping.stuck.load(ordering: .relaxed) == 0)
+        #expect(pool.stuckThreads == 40)
+    }
+
     @Test func aBatchAnswersEachCallInOrderAndAStuckOneOnlyCostsItself() async throws {
         try start()
         let sleep = try define("import time\ndef doze():\n    time.sleep(600)\n", "doze")
@@ -208,4 +243,11 @@ private func define(_ source: String, _ name: String) throws -> PythonHandle {
         _ = extra
         #expect(try count() == before)
     }
+}
+
+private final class CountingObserver: StuckCallObserver {
+    let stuck = Atomic<Int>(0)
+    let returned = Atomic<Int>(0)
+    func callStuck() { stuck.add(1, ordering: .relaxed) }
+    func stuckCallReturned() { returned.add(1, ordering: .relaxed) }
 }
