@@ -83,7 +83,9 @@ public final class HTTPServer: Service, Sendable {
         } else {
             logger.info("listening on http://\(shown)")
         }
+        SystemdReadiness.ready(status: "listening on \(shown)")
         try await gracefulShutdown()
+        SystemdReadiness.stopping()
         logger.info("shutting down: no new connections; finishing requests in flight")
         try? await channel.close()
         await quiesce()

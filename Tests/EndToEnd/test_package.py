@@ -91,6 +91,7 @@ def test_the_package_installs_runs_as_its_user_and_purges_cleanly():
         unit = Path('/lib/systemd/system/scheduler-proxy.service').read_text()
         assert 'ExecStart=/usr/bin/scheduler-proxy serve --config /etc/scheduler-proxy/scheduler.conf' in unit
         assert 'Before=ovirt-engine.service' in unit
+        assert 'Type=notify' in unit
         assert '/usr/local/' not in unit
 
         assert os.path.islink(ENABLED_LINK), 'the service is not enabled'
