@@ -66,7 +66,8 @@ extension Requirement {
         case number(Double)
 
         /// Nil when a number is compared with text that is not one: such a comparison is
-        /// false whichever operator asked, as in OpenNebula.
+        /// false whichever operator asked, as in OpenNebula. Nil too for text longer than
+        /// a pattern is matched against (`GlobPattern.maximumValueLength`).
         func matches(_ value: String) -> Bool? {
             switch self {
             case .pattern(let pattern): pattern.matches(value)
@@ -217,8 +218,7 @@ extension Requirement {
         do {
             return try GlobPattern(text)
         } catch {
-            throw ExpressionSyntaxError(
-                column: column + error.offset, message: "unknown character class '[:\(error.name):]'")
+            throw ExpressionSyntaxError(column: column + error.offset, message: error.message)
         }
     }
 }
