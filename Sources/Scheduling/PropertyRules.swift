@@ -1,11 +1,11 @@
 /// The properties a unit accepts, as `key=regex;key=regex`, checked before each call
-/// the way the engine checks them when an admin edits a policy.
+/// the way the engine checks them when an admin edits a policy (java.util.regex's dialect,
+/// matched in linear time: see `PropertyRegex`).
 public struct PropertyRules: Sendable {
-    public struct Rule: @unchecked Sendable {
-        // Regex<AnyRegexOutput> is immutable once compiled; it is only read here.
+    public struct Rule: Sendable {
         public let key: String
         public let pattern: String
-        let regex: Regex<AnyRegexOutput>
+        let regex: PropertyRegex
     }
 
     public struct InvalidPattern: Error, Sendable, CustomStringConvertible {
@@ -27,9 +27,9 @@ public struct PropertyRules: Sendable {
         var rules: [Rule] = []
         for (key, pattern) in Self.pairs(map) {
             do {
-                rules.append(Rule(key: key, pattern: pattern, regex: try Regex(pattern)))
+                rules.append(Rule(key: key, pattern: pattern, regex: try PropertyRegex(pattern)))
             } catch {
-                throw InvalidPattern(key: key, pattern: pattern, reason: "\(error)")
+                throw InvalidPattern(key: key, pattern: pattern, reason: error.message)
             }
         }
         self.rules = rules
@@ -49,10 +49,11 @@ public struct PropertyRules: Sendable {
     }
 
     /// The first property whose value the unit's regex does not accept, as a message.
+    /// Matching is linear in the value (see `PropertyRegex`), whatever the pattern.
     public func violation(in properties: [String: String]) -> String? {
         for rule in rules {
             guard let value = properties[rule.key] else { continue }
-            let matches = (try? rule.regex.wholeMatch(in: value)) != nil
+            let matches = rule.regex.matchesWhole(value)
             if !matches {
                 return "property '\(rule.key)' is '\(value)', which does not match '\(rule.pattern)'"
             }
