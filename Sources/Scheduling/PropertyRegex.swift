@@ -48,14 +48,16 @@ struct PropertyRegex: Sendable {
         program = compiler.program
     }
 
-    /// Whether the whole of `value` matches, as Java's `Pattern.matches`.
-    func matchesWhole(_ value: String) -> Bool {
+    /// Whether the whole of `value` matches, as Java's `Pattern.matches`; nil when
+    /// `deadline` passed first (checked every 1024 characters).
+    func matchesWhole(_ value: String, deadline: RequestDeadline? = nil) -> Bool? {
         let scalars = Array(value.unicodeScalars)
         var current = StateSet(count: program.count)
         var next = StateSet(count: program.count)
         add(0, at: 0, in: scalars, to: &current)
         for index in scalars.indices {
             if current.states.isEmpty { return false }
+            if index % 1024 == 1023, let deadline, deadline.hasPassed { return nil }
             next.clear()
             for state in current.states {
                 if case .character(let test) = program[state], test.accepts(scalars[index]) {

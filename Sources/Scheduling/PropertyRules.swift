@@ -50,10 +50,13 @@ public struct PropertyRules: Sendable {
 
     /// The first property whose value the unit's regex does not accept, as a message.
     /// Matching is linear in the value (see `PropertyRegex`), whatever the pattern.
-    public func violation(in properties: [String: String]) -> String? {
+    /// Past `deadline`, the message says so.
+    public func violation(in properties: [String: String], deadline: RequestDeadline? = nil) -> String? {
         for rule in rules {
             guard let value = properties[rule.key] else { continue }
-            let matches = rule.regex.matchesWhole(value)
+            guard let matches = rule.regex.matchesWhole(value, deadline: deadline) else {
+                return "\(deadline?.message ?? "timed out") while property '\(rule.key)' was being checked"
+            }
             if !matches {
                 return "property '\(rule.key)' is '\(value)', which does not match '\(rule.pattern)'"
             }

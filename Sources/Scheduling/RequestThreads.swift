@@ -33,6 +33,7 @@ public final class RequestThreads: Sendable {
     public static let shared = RequestThreads(threads: max(8, 4 * ProcessInfo.processInfo.activeProcessorCount))
 
     private let queue = JobQueue()
+    private let deadlines = DeadlineWatch()
 
     public init(threads: Int) {
         for index in 0..<max(1, threads) {
@@ -43,6 +44,9 @@ public final class RequestThreads: Sendable {
             thread.stackSize = 8 << 20
             thread.start()
         }
+        let watcher = Thread { [deadlines] in deadlines.run() }
+        watcher.name = "request-deadlines"
+        watcher.start()
     }
 
     /// Runs `body` on one of the threads; nil when `deadline` passed first (answered at the
@@ -51,21 +55,65 @@ public final class RequestThreads: Sendable {
         until deadline: RequestDeadline, _ body: @escaping @Sendable () -> R
     ) async -> R? {
         let delivery = Delivery<R>()
+        let key = ObjectIdentifier(delivery)
         return await withCheckedContinuation { continuation in
             delivery.wait(continuation)
-            let timer = Task {
-                do {
-                    try await Task.sleep(until: deadline.instant, clock: .continuous)
-                    delivery.deliver(nil)
-                } catch {
-                    // Cancelled: the work answered first.
-                }
-            }
-            queue.put {
+            deadlines.watch(key, until: deadline.instant) { delivery.deliver(nil) }
+            queue.put { [deadlines] in
                 // A job still queued at its deadline has been answered already: skip it.
-                guard !delivery.isDelivered else { return }
-                delivery.deliver(body())
-                timer.cancel()
+                if !delivery.isDelivered {
+                    delivery.deliver(body())
+                }
+                deadlines.settle(key)
+            }
+        }
+    }
+}
+
+/// One thread that answers the callers whose deadline passed. What it holds for a call is
+/// dropped as soon as the call finishes, so nothing of a finished request waits for its
+/// deadline (a timer per call would keep its closure until then).
+private final class DeadlineWatch: @unchecked Sendable {
+    // NSCondition guards `pending`; every access holds it.
+    private let condition = NSCondition()
+    private var pending: [ObjectIdentifier: (instant: ContinuousClock.Instant, expire: @Sendable () -> Void)] = [:]
+    /// The deadline the watcher sleeps until; nil while it sleeps with nothing to watch.
+    private var sleepingUntil: ContinuousClock.Instant?
+
+    func watch(_ key: ObjectIdentifier, until instant: ContinuousClock.Instant, expire: @escaping @Sendable () -> Void)
+    {
+        condition.lock()
+        pending[key] = (instant, expire)
+        if sleepingUntil.map({ instant < $0 }) ?? true {
+            condition.signal()
+        }
+        condition.unlock()
+    }
+
+    func settle(_ key: ObjectIdentifier) {
+        condition.lock()
+        pending[key] = nil
+        condition.unlock()
+    }
+
+    func run() {
+        condition.lock()
+        while true {
+            let now = ContinuousClock.now
+            let expired = pending.filter { $0.value.instant <= now }
+            if !expired.isEmpty {
+                for key in expired.keys { pending[key] = nil }
+                condition.unlock()
+                for (_, entry) in expired { entry.expire() }
+                condition.lock()
+                continue
+            }
+            sleepingUntil = pending.values.map(\.instant).min()
+            if let earliest = sleepingUntil {
+                let (seconds, attoseconds) = (earliest - now).components
+                _ = condition.wait(until: Date(timeIntervalSinceNow: Double(seconds) + Double(attoseconds) / 1e18))
+            } else {
+                condition.wait()
             }
         }
     }

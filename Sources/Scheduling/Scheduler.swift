@@ -278,7 +278,7 @@ public final class Scheduler: Sendable {
     ) -> CallPlan {
         var merged = unit.defaults
         merged.merge(properties) { _, sent in sent }
-        if let violation = unit.rules.violation(in: merged) {
+        if let violation = unit.rules.violation(in: merged, deadline: deadline) {
             return .answered(.failure(UnitFailure(message: violation)))
         }
         let kind = unit.info.kind

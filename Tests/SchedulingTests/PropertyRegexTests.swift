@@ -5,7 +5,7 @@ import Testing
 /// The properties regex matcher: java.util.regex's answers for whole values, in linear time.
 @Suite struct PropertyRegexTests {
     private func matches(_ pattern: String, _ value: String) throws -> Bool {
-        try PropertyRegex(pattern).matchesWhole(value)
+        try PropertyRegex(pattern).matchesWhole(value) == true
     }
 
     /// The patterns the sample plugins, the fixtures and the engine's own policy units use.
@@ -88,6 +88,14 @@ import Testing
         } throws: { error in
             (error as? PropertyRegex.Refusal)?.message.contains(construct) == true
         }
+    }
+
+    @Test func aCheckPastTheRequestsDeadlineSaysSo() throws {
+        let rules = try PropertyRules(parsing: "key=(a|b)*c")
+        let value = String(repeating: "ab", count: 100_000)
+        #expect(rules.violation(in: ["key": value])?.contains("does not match") == true)
+        let passed = RequestDeadline(after: .zero)
+        #expect(rules.violation(in: ["key": value], deadline: passed)?.contains("request_timeout") == true)
     }
 
     @Test func aRefusedPatternNamesTheKeyAndTheConstruct() {
