@@ -88,4 +88,12 @@ import Testing
         #expect(try !Requirement(parsing: "name = \"*\"").isSatisfied(by: long))
         #expect(try !Requirement(parsing: "name != \"y\"").isSatisfied(by: long))
     }
+
+    @Test func pastTheDeadlineComparisonsStopAtOnce() throws {
+        let passed = RequestDeadline(after: .zero)
+        #expect(try GlobPattern("x*").matches("xyz", deadline: passed) == nil)
+        let host = ExpressionFixtures.host("name", "xyz")
+        #expect(try Requirement(parsing: "name = \"x*\"").isSatisfied(by: host))
+        #expect(try !Requirement(parsing: "name = \"x*\"").isSatisfied(by: host, deadline: passed))
+    }
 }

@@ -212,8 +212,9 @@ struct GlobPattern: Sendable {
     }
 
     /// Whether the whole of `text` matches; nil when `text` is longer than
-    /// `maximumValueLength` and so is not compared.
-    func matches(_ text: String) -> Bool? {
+    /// `maximumValueLength` and so is not compared, or when `deadline` has passed.
+    func matches(_ text: String, deadline: RequestDeadline? = nil) -> Bool? {
+        if let deadline, deadline.hasPassed { return nil }
         var characters: [Character] = []
         for character in text {
             guard characters.count < Self.maximumValueLength else { return nil }

@@ -34,8 +34,10 @@ public enum Matchmaker {
         var matches: [Entity] = []
         for entity in entities {
             try checkDeadline()
-            if requirement.isSatisfied(by: entity.element) { matches.append(entity) }
+            if requirement.isSatisfied(by: entity.element, deadline: deadline) { matches.append(entity) }
         }
+        // Comparisons past the deadline were cut short: that answer must not stand.
+        try checkDeadline()
         let ranking: Rank
         do {
             ranking = try Rank(parsing: rank)

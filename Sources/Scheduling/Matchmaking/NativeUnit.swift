@@ -59,10 +59,12 @@ enum NativeUnit: String, CaseIterable, Sendable {
             var accepted: [String] = []
             for position in arguments.hostIDs.indices {
                 try checkDeadline()
-                if requirement.isSatisfied(by: Self.element(arguments.host(at: position))) {
+                if requirement.isSatisfied(by: Self.element(arguments.host(at: position)), deadline: deadline) {
                     accepted.append(arguments.hostIDs[position])
                 }
             }
+            // Comparisons past the deadline were cut short: that answer must not stand.
+            try checkDeadline()
             return .hosts(accepted)
         case .rank:
             let rank: Rank
