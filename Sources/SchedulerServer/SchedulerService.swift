@@ -21,9 +21,14 @@ public struct SchedulerService: Sendable {
     /// loop, and a request past its deadline is answered then with what had finished.
     public func respond(to body: [UInt8]) async -> [UInt8] {
         let deadline = RequestDeadline(after: scheduler.settings.requestTimeout)
-        let decoded = await RequestThreads.shared.run(until: deadline) {
+        let decoding: @Sendable () -> Result<XMLRPCMethodCall, XMLRPCDecodingError> = {
             Result { () throws(XMLRPCDecodingError) in try XMLRPCDecoder.decodeMethodCall(body) }
         }
+        // A small body decodes in less time than a hand-off takes (its cost is linear:
+        // libxml2's superlinear cases are refused first), so it is decoded here.
+        let decoded =
+            body.count <= Self.inlineDecodeBytes
+            ? decoding() : await RequestThreads.shared.run(until: deadline, decoding)
         let call: XMLRPCMethodCall
         switch decoded {
         case .success(let decodedCall)?:
@@ -44,6 +49,9 @@ public struct SchedulerService: Sendable {
     /// Fault code for a request whose deadline passed before anything could be answered
     /// (the XML-RPC specification's range for server errors).
     static let timeoutCode = -32000
+
+    /// Bodies up to this size are decoded without a hand-off to a request thread.
+    static let inlineDecodeBytes = 16 << 10
 
     func dispatch(
         _ call: XMLRPCMethodCall, deadline: RequestDeadline? = nil

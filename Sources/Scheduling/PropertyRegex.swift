@@ -36,6 +36,9 @@ struct PropertyRegex: Sendable {
 
     private let program: [Instruction]
 
+    /// Matching costs at most this many steps per character of the value.
+    var steps: Int { program.count }
+
     init(_ pattern: String) throws(Refusal) {
         var parser = Parser(scalars: Array(pattern.unicodeScalars))
         let node = try parser.parseAlternation()

@@ -48,6 +48,15 @@ public struct PropertyRules: Sendable {
         }
     }
 
+    /// At most how many matcher steps checking these properties takes (a property that
+    /// is not sent is checked in its default).
+    public func checkSteps(_ properties: [String: String], defaults: [String: String]) -> Int {
+        rules.reduce(0) { total, rule in
+            guard let value = properties[rule.key] ?? defaults[rule.key] else { return total }
+            return total + (value.utf8.count + 1) * rule.regex.steps
+        }
+    }
+
     /// The first property whose value the unit's regex does not accept, as a message.
     /// Matching is linear in the value (see `PropertyRegex`), whatever the pattern.
     /// Past `deadline`, the message says so.

@@ -18,6 +18,9 @@ public final class Scheduler: Sendable {
     private let logger: Logger
     /// Where the request's CPU-bound work runs (never the cooperative pool).
     private let threads = RequestThreads.shared
+    /// Properties checks up to this many matcher steps (well under a millisecond) run where
+    /// the request is, without a hand-off to a request thread.
+    static let inlineCheckSteps = 100_000
 
     /// Starts the interpreter, installs the plugin runtime and loads the plugin folder.
     /// With `workers`, Python units run there instead of in this process; the folder is
@@ -194,7 +197,7 @@ public final class Scheduler: Sendable {
         let planned = Mutex([CallPlan?](repeating: nil, count: requested.count))
         let deadline = request.deadline
         let arguments = request.arguments
-        let finished = await threads.run(until: deadline) { [self] in
+        let planning: @Sendable () -> Bool = { [self] in
             for (position, entry) in requested.enumerated() {
                 guard !deadline.hasPassed else { return false }
                 let plan: CallPlan
@@ -207,6 +210,13 @@ public final class Scheduler: Sendable {
             }
             return true
         }
+        // The usual request (Python units, short properties) costs less than the hand-off.
+        let isCheap = requested.allSatisfy { entry in
+            guard let unit = registry.unit(entry.kind, named: entry.name) else { return true }
+            guard case .python = unit.implementation else { return false }
+            return unit.rules.checkSteps(properties, defaults: unit.defaults) <= Self.inlineCheckSteps
+        }
+        let finished = isCheap ? planning() : await threads.run(until: deadline, planning)
         var outcomes = [Swift.Result<UnitOutput, UnitFailure>?](repeating: nil, count: requested.count)
         var inProcess: [(position: Int, call: PythonCallPool.Call<UnitOutput>)] = []
         var inWorkers: [(position: Int, call: PythonUnitCall, timeout: Duration)] = []

@@ -48,6 +48,7 @@ public enum MarkupScan {
         func unit(_ offset: Int = 0) -> UInt32? {
             let start = position + offset * width
             guard start >= 0, start + width <= bytes.count else { return nil }
+            if width == 1 { return UInt32(bytes[start]) }
             var value: UInt32 = 0
             for index in 0..<width {
                 let byte = UInt32(bytes[bigEndian ? start + index : start + width - 1 - index])
@@ -85,7 +86,8 @@ public enum MarkupScan {
 
         /// Moves just past the next `terminator`, or to the end.
         mutating func skip(past terminator: String) {
-            while unit() != nil, !isAt(terminator) { advance() }
+            let first = UInt32(terminator.utf8.first!)
+            while let current = unit(), current != first || !isAt(terminator) { advance() }
             advance(terminator.utf8.count)
         }
 
@@ -101,15 +103,16 @@ public enum MarkupScan {
                     }
                     continue
                 }
-                if isAt("<!--") {
+                let next = unit(1)
+                if next == 0x21, isAt("<!--") {  // !
                     skip(past: "-->")
-                } else if isAt("<![CDATA[") {
+                } else if next == 0x21, isAt("<![CDATA[") {
                     skip(past: "]]>")
-                } else if isAt("<?") {
+                } else if next == 0x3F {  // ?
                     skip(past: "?>")
-                } else if isAt("<!") {
+                } else if next == 0x21 {
                     skipDeclaration()
-                } else if isAt("</") {
+                } else if next == 0x2F {  // /
                     skip(past: ">")
                     if let closed = declarations.popLast() { inScope -= closed }
                 } else if let refusal = startTag() {
@@ -162,7 +165,7 @@ public enum MarkupScan {
                     }
                     if namesNamespaceDeclaration() { namespaces += 1 }
                 }
-                let selfClosing = isAt("/>")
+                let selfClosing = current == 0x2F && unit(1) == 0x3E  // />
                 if current == 0x3E || selfClosing {
                     advance(selfClosing ? 2 : 1)
                     inScope += namespaces

@@ -63,9 +63,12 @@ struct ArgumentResolver: Sendable {
     func resolve(
         hosts: [String], vm: String?, threads: RequestThreads, deadline: RequestDeadline
     ) async throws(RequestError) -> Resolved {
-        let read = await threads.run(until: deadline) {
+        let reading: @Sendable () -> Result<(Resolved, [Entity?], Bool), RequestError> = {
             Result { () throws(RequestError) in try readDocuments(hosts: hosts, vm: vm, deadline: deadline) }
         }
+        // Ids alone are only copied: not worth a hand-off to a request thread.
+        let hasDocuments = hosts.contains(where: EntityXML.isDocument) || vm.map(EntityXML.isDocument) == true
+        let read = hasDocuments ? await threads.run(until: deadline, reading) : reading()
         guard let read else {
             throw RequestError("\(deadline.message) while the host and VM XML was being read")
         }
