@@ -38,6 +38,8 @@ let package = Package(
             dependencies: [
                 "EmbeddedPython",
                 "CLibXML2",
+                // For MarkupScan, which bounds both libxml2 readers.
+                "XMLRPC",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

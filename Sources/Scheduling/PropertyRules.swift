@@ -1,11 +1,11 @@
 /// The properties a unit accepts, as `key=regex;key=regex`, checked before each call
-/// the way the engine checks them when an admin edits a policy.
+/// the way the engine checks them when an admin edits a policy (java.util.regex's dialect,
+/// matched in linear time: see `PropertyRegex`).
 public struct PropertyRules: Sendable {
-    public struct Rule: @unchecked Sendable {
-        // Regex<AnyRegexOutput> is immutable once compiled; it is only read here.
+    public struct Rule: Sendable {
         public let key: String
         public let pattern: String
-        let regex: Regex<AnyRegexOutput>
+        let regex: PropertyRegex
     }
 
     public struct InvalidPattern: Error, Sendable, CustomStringConvertible {
@@ -27,9 +27,9 @@ public struct PropertyRules: Sendable {
         var rules: [Rule] = []
         for (key, pattern) in Self.pairs(map) {
             do {
-                rules.append(Rule(key: key, pattern: pattern, regex: try Regex(pattern)))
+                rules.append(Rule(key: key, pattern: pattern, regex: try PropertyRegex(pattern)))
             } catch {
-                throw InvalidPattern(key: key, pattern: pattern, reason: "\(error)")
+                throw InvalidPattern(key: key, pattern: pattern, reason: error.message)
             }
         }
         self.rules = rules
@@ -48,11 +48,24 @@ public struct PropertyRules: Sendable {
         }
     }
 
+    /// At most how many matcher steps checking these properties takes (a property that
+    /// is not sent is checked in its default).
+    public func checkSteps(_ properties: [String: String], defaults: [String: String]) -> Int {
+        rules.reduce(0) { total, rule in
+            guard let value = properties[rule.key] ?? defaults[rule.key] else { return total }
+            return total + (value.utf8.count + 1) * rule.regex.steps
+        }
+    }
+
     /// The first property whose value the unit's regex does not accept, as a message.
-    public func violation(in properties: [String: String]) -> String? {
+    /// Matching is linear in the value (see `PropertyRegex`), whatever the pattern.
+    /// Past `deadline`, the message says so.
+    public func violation(in properties: [String: String], deadline: RequestDeadline? = nil) -> String? {
         for rule in rules {
             guard let value = properties[rule.key] else { continue }
-            let matches = (try? rule.regex.wholeMatch(in: value)) != nil
+            guard let matches = rule.regex.matchesWhole(value, deadline: deadline) else {
+                return "\(deadline?.message ?? "timed out") while property '\(rule.key)' was being checked"
+            }
             if !matches {
                 return "property '\(rule.key)' is '\(value)', which does not match '\(rule.pattern)'"
             }

@@ -16,6 +16,11 @@ public final class Scheduler: Sendable {
     private let reloading = Mutex(())
     private let resolver: ArgumentResolver
     private let logger: Logger
+    /// Where the request's CPU-bound work runs (never the cooperative pool).
+    private let threads = RequestThreads.shared
+    /// Properties checks up to this many matcher steps (well under a millisecond) run where
+    /// the request is, without a hand-off to a request thread.
+    static let inlineCheckSteps = 100_000
 
     /// Starts the interpreter, installs the plugin runtime and loads the plugin folder.
     /// With `workers`, Python units run there instead of in this process; the folder is
@@ -119,9 +124,10 @@ public final class Scheduler: Sendable {
     /// Runs the filters side by side; the result is the hosts that every filter
     /// that succeeded accepted, in the order the hosts were given.
     public func runFilters(
-        _ names: [String], hosts: [String], vm: String, properties: [String: String]
+        _ names: [String], hosts: [String], vm: String, properties: [String: String],
+        deadline: RequestDeadline? = nil
     ) async throws(RequestError) -> SchedulingReport<[String]> {
-        let request = try await prepare(hosts: hosts, vm: vm, result: [String]())
+        let request = try await prepare(hosts: hosts, vm: vm, result: [String](), deadline: deadline)
         let hostIDs = request.arguments.hostIDs
         var report = request.report
         let outcomes = await runUnits(names.map { ($0, UnitKind.filter) }, request, properties, &report)
@@ -154,9 +160,10 @@ public final class Scheduler: Sendable {
     /// `score_normalization` says so), or with `score_report = per_unit` each function's
     /// own scores, for the engine to weigh.
     public func runCostFunctions(
-        _ functions: [(name: String, weight: Double)], hosts: [String], vm: String, properties: [String: String]
+        _ functions: [(name: String, weight: Double)], hosts: [String], vm: String, properties: [String: String],
+        deadline: RequestDeadline? = nil
     ) async throws(RequestError) -> SchedulingReport<[HostCost]> {
-        let request = try await prepare(hosts: hosts, vm: vm, result: [HostCost]())
+        let request = try await prepare(hosts: hosts, vm: vm, result: [HostCost](), deadline: deadline)
         var report = request.report
         let outcomes = await runUnits(
             functions.map { ($0.name, UnitKind.score) }, request, properties, &report)
@@ -175,9 +182,10 @@ public final class Scheduler: Sendable {
     /// Runs one balance unit; anything but a clear decision is "nothing to move", and
     /// ids the engine cannot use are taken out of it (and reported).
     public func runLoadBalancing(
-        _ name: String, hosts: [String], properties: [String: String]
+        _ name: String, hosts: [String], properties: [String: String], deadline: RequestDeadline? = nil
     ) async throws(RequestError) -> SchedulingReport<BalanceDecision> {
-        let request = try await prepare(hosts: hosts, vm: nil, result: BalanceDecision.nothingToMove)
+        let request = try await prepare(
+            hosts: hosts, vm: nil, result: BalanceDecision.nothingToMove, deadline: deadline)
         var report = request.report
         let outcome = await runUnits([(name, .balance)], request, properties, &report)[0]
         if case .success(.balance(let decision?)) = outcome {
@@ -193,15 +201,16 @@ public final class Scheduler: Sendable {
     private struct PreparedRequest<Result: Sendable> {
         var arguments: UnitArguments
         var report: SchedulingReport<Result>
-        var deadline: ContinuousClock.Instant
+        var deadline: RequestDeadline
     }
 
-    /// Reads the host and VM arguments (parsing XML, asking the inventory) without the GIL.
-    private func prepare<Result: Sendable>(hosts: [String], vm: String?, result: Result) async throws(RequestError)
-        -> PreparedRequest<Result>
-    {
-        let deadline = ContinuousClock.now + settings.requestTimeout
-        let resolved = try await resolver.resolve(hosts: hosts, vm: vm)
+    /// Reads the host and VM arguments (parsing XML on a request thread, asking the
+    /// inventory) without the GIL.
+    private func prepare<Result: Sendable>(
+        hosts: [String], vm: String?, result: Result, deadline: RequestDeadline?
+    ) async throws(RequestError) -> PreparedRequest<Result> {
+        let deadline = deadline ?? RequestDeadline(after: settings.requestTimeout)
+        let resolved = try await resolver.resolve(hosts: hosts, vm: vm, threads: threads, deadline: deadline)
         var report = SchedulingReport(result: result)
         report.errors = resolved.errors
         report.hosts = resolved.arguments.hostIDs
@@ -220,19 +229,50 @@ public final class Scheduler: Sendable {
         _ properties: [String: String], _ report: inout SchedulingReport<Result>
     ) async -> [Swift.Result<UnitOutput, UnitFailure>] {
         let registry = self.registry
+        // Properties checks and the built-in units are CPU work of unbounded size: done on a
+        // request thread, each unit's outcome kept as it comes, so that at the deadline the
+        // request is answered with those that finished.
+        let planned = Mutex([CallPlan?](repeating: nil, count: requested.count))
+        let deadline = request.deadline
+        let arguments = request.arguments
+        let planning: @Sendable () -> Bool = { [self] in
+            for (position, entry) in requested.enumerated() {
+                guard !deadline.hasPassed else { return false }
+                let plan: CallPlan
+                if let unit = registry.unit(entry.kind, named: entry.name) {
+                    plan = self.plan(unit, arguments, properties, deadline: deadline)
+                } else {
+                    plan = .answered(.failure(UnitFailure(message: "plugin not found: '\(entry.name)'")))
+                }
+                planned.withLock { $0[position] = plan }
+            }
+            return true
+        }
+        // The usual request (Python units, short properties) costs less than the hand-off.
+        let isCheap = requested.allSatisfy { entry in
+            guard let unit = registry.unit(entry.kind, named: entry.name) else { return true }
+            guard case .python = unit.implementation else { return false }
+            return unit.rules.checkSteps(properties, defaults: unit.defaults) <= Self.inlineCheckSteps
+        }
+        let finished = isCheap ? planning() : await threads.run(until: deadline, planning)
         var outcomes = [Swift.Result<UnitOutput, UnitFailure>?](repeating: nil, count: requested.count)
         var inProcess: [(position: Int, call: PythonCallPool.Call<UnitOutput>)] = []
         var inWorkers: [(position: Int, call: PythonUnitCall, timeout: Duration)] = []
-        for (position, entry) in requested.enumerated() {
-            guard let unit = registry.unit(entry.kind, named: entry.name) else {
-                outcomes[position] = .failure(UnitFailure(message: "plugin not found: '\(entry.name)'"))
-                continue
-            }
-            switch plan(unit, request.arguments, properties, deadline: request.deadline) {
+        let plans = planned.withLock { $0 }
+        for (position, plan) in plans.enumerated() {
+            switch plan {
             case .answered(let outcome): outcomes[position] = outcome
             case .inProcess(let call): inProcess.append((position, call))
             case .inWorker(let call, let timeout): inWorkers.append((position, call, timeout))
+            case nil: outcomes[position] = .failure(UnitFailure(message: deadline.message))
             }
+        }
+        if finished != true {
+            // Past the deadline: the Python units planned are not started any more.
+            for (position, _) in inProcess { outcomes[position] = .failure(UnitFailure(message: deadline.message)) }
+            for (position, _, _) in inWorkers { outcomes[position] = .failure(UnitFailure(message: deadline.message)) }
+            inProcess = []
+            inWorkers = []
         }
         // All of a request's in-process Python units in one batch: one hand-off to the pool,
         // usually one taking of the GIL; each unit keeps its own deadline.
@@ -275,7 +315,7 @@ public final class Scheduler: Sendable {
 
     /// How one unit's call goes: answered at once (refused properties, a built-in unit,
     /// no time left), or a Python call for the pool or for a worker process.
-    private enum CallPlan {
+    private enum CallPlan: Sendable {
         case answered(Swift.Result<UnitOutput, UnitFailure>)
         case inProcess(PythonCallPool.Call<UnitOutput>)
         case inWorker(PythonUnitCall, timeout: Duration)
@@ -283,24 +323,27 @@ public final class Scheduler: Sendable {
 
     private func plan(
         _ unit: LoadedUnit, _ arguments: UnitArguments, _ properties: [String: String],
-        deadline: ContinuousClock.Instant
+        deadline: RequestDeadline
     ) -> CallPlan {
         if let quarantined = unit.quarantine.reason {
             return .answered(.failure(UnitFailure(message: quarantined)))
         }
         var merged = unit.defaults
         merged.merge(properties) { _, sent in sent }
-        if let violation = unit.rules.violation(in: merged) {
+        if let violation = unit.rules.violation(in: merged, deadline: deadline) {
             return .answered(.failure(UnitFailure(message: violation)))
         }
         let kind = unit.info.kind
         let outputLimit = settings.outputLimit
         switch unit.implementation {
         case .native(let native):
-            // Swift, without the GIL: cheap enough to run right here.
-            return .answered(Swift.Result { () throws(UnitFailure) in try native.run(arguments, properties: merged) })
+            // Swift, without the GIL, on this request thread, stopping at the deadline.
+            return .answered(
+                Swift.Result { () throws(UnitFailure) in
+                    try native.run(arguments, properties: merged, deadline: deadline)
+                })
         case .python(let target):
-            let remaining = deadline - ContinuousClock.now
+            let remaining = deadline.instant - ContinuousClock.now
             guard remaining > .zero else {
                 return .answered(
                     .failure(UnitFailure(message: "not run: the request's deadline (request_timeout) had passed")))

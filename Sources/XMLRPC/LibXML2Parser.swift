@@ -138,6 +138,10 @@ extension MessageBuilder {
             return .failure(
                 XMLRPCDecodingError(kind: .limitExceeded, message: "the body is larger than 2 GiB", line: 1, column: 1))
         }
+        if let refusal = MarkupScan.check(body) {
+            return .failure(
+                XMLRPCDecodingError(kind: .limitExceeded, message: refusal.message, line: refusal.line, column: 1))
+        }
         guard let parser = xmlCreateMemoryParserCtxt(start.assumingMemoryBound(to: CChar.self), size) else {
             return .failure(
                 XMLRPCDecodingError(

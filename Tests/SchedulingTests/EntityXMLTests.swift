@@ -31,6 +31,17 @@ enum SharedFixtures {
 }
 
 @Suite struct EntityXMLTests {
+    /// libxml2 checks an element's attributes against each other pair by pair before it
+    /// reports the element: 200,000 of them took 13 s. Refused before libxml2 starts.
+    @Test func aHostWithTooManyAttributesIsRefusedNamingTheLimit() throws {
+        let many = (0..<200_000).map { " a\($0)='1'" }.joined()
+        #expect {
+            try EntityXML.entities(in: "<hosts>\n<host id='h'\(many)/></hosts>")
+        } throws: { error in
+            "\(error)" == "line 2: an element has more than 64 attributes (the limit per element)"
+        }
+    }
+
     @Test func theRESTSampleHostIsOneEntityWithItsIdAndChildren() throws {
         let hosts = try EntityXML.entities(in: SharedFixtures.host)
         #expect(hosts.count == 1)

@@ -1,4 +1,5 @@
 internal import CLibXML2
+import XMLRPC
 
 /// Why a host or VM document could not be read.
 public struct EntityXMLError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -108,6 +109,10 @@ public struct EntityXMLReader: ~Copyable {
         }
         guard let start = bytes.baseAddress, size > 0 else {
             throw EntityXMLError(line: 0, message: "the document is empty")
+        }
+        // Before libxml2: it would spend time superlinear in these counts before any callback.
+        if let refusal = MarkupScan.check(bytes) {
+            throw EntityXMLError(line: refusal.line, message: refusal.message)
         }
         // The names move into the builder and back, so the dictionary is never shared and
         // never copied on its first insertion.

@@ -60,7 +60,54 @@ struct ArgumentResolver: Sendable {
         var errors: [String] = []
     }
 
-    func resolve(hosts: [String], vm: String?) async throws(RequestError) -> Resolved {
+    func resolve(
+        hosts: [String], vm: String?, threads: RequestThreads, deadline: RequestDeadline
+    ) async throws(RequestError) -> Resolved {
+        let reading: @Sendable () -> Result<(Resolved, [Entity?], Bool), RequestError> = {
+            Result { () throws(RequestError) in try readDocuments(hosts: hosts, vm: vm, deadline: deadline) }
+        }
+        // Ids alone are only copied: not worth a hand-off to a request thread.
+        let hasDocuments = hosts.contains(where: EntityXML.isDocument) || vm.map(EntityXML.isDocument) == true
+        let read = hasDocuments ? await threads.run(until: deadline, reading) : reading()
+        guard let read else {
+            throw RequestError("\(deadline.message) while the host and VM XML was being read")
+        }
+        var (resolved, entities, described) = try read.get()
+        let ids = resolved.arguments.hostIDs
+        let vmID = resolved.arguments.vmID
+        guard let inventory else {
+            if described { resolved.arguments.hosts = entities }
+            return resolved
+        }
+        let missingHosts = zip(ids, entities).compactMap { id, entity in entity == nil ? id : nil }
+        if !missingHosts.isEmpty {
+            do {
+                let found = try await inventory.entities(.hosts, ids: missingHosts)
+                for position in entities.indices where entities[position] == nil {
+                    entities[position] = found[ids[position]]
+                }
+                resolved.unknownToInventory += missingHosts.filter { found[$0] == nil }
+            } catch {
+                resolved.errors.append("inventory: \(error); plugins got host ids only")
+            }
+        }
+        resolved.arguments.hosts = entities
+        if resolved.arguments.vm == nil, !vmID.isEmpty {
+            do {
+                resolved.arguments.vm = try await inventory.entities(.vms, ids: [vmID])[vmID]
+                if resolved.arguments.vm == nil { resolved.unknownToInventory.append(vmID) }
+            } catch {
+                resolved.errors.append("inventory: \(error); plugins got the VM id only")
+            }
+        }
+        return resolved
+    }
+
+    /// The XML arguments read into entities: CPU work, run on a request thread, checking
+    /// the deadline between documents.
+    private func readDocuments(
+        hosts: [String], vm: String?, deadline: RequestDeadline
+    ) throws(RequestError) -> (Resolved, [Entity?], Bool) {
         var ids: [String] = []
         var entities: [Entity?] = []
         var described = false
@@ -71,6 +118,9 @@ struct ArgumentResolver: Sendable {
                 ids.append(argument)
                 entities.append(nil)
                 continue
+            }
+            guard !deadline.hasPassed else {
+                throw RequestError("\(deadline.message) while host \(position + 1) was being read")
             }
             do {
                 for entity in try reader.entities(in: argument) {
@@ -98,32 +148,6 @@ struct ArgumentResolver: Sendable {
                 throw RequestError("the vm argument is not readable VM XML: \(error)")
             }
         }
-        var resolved = Resolved(arguments: UnitArguments(hostIDs: ids, vmID: vmID, vm: vmEntity))
-        guard let inventory else {
-            if described { resolved.arguments.hosts = entities }
-            return resolved
-        }
-        let missingHosts = zip(ids, entities).compactMap { id, entity in entity == nil ? id : nil }
-        if !missingHosts.isEmpty {
-            do {
-                let found = try await inventory.entities(.hosts, ids: missingHosts)
-                for position in entities.indices where entities[position] == nil {
-                    entities[position] = found[ids[position]]
-                }
-                resolved.unknownToInventory += missingHosts.filter { found[$0] == nil }
-            } catch {
-                resolved.errors.append("inventory: \(error); plugins got host ids only")
-            }
-        }
-        resolved.arguments.hosts = entities
-        if vmEntity == nil, !vmID.isEmpty {
-            do {
-                resolved.arguments.vm = try await inventory.entities(.vms, ids: [vmID])[vmID]
-                if resolved.arguments.vm == nil { resolved.unknownToInventory.append(vmID) }
-            } catch {
-                resolved.errors.append("inventory: \(error); plugins got the VM id only")
-            }
-        }
-        return resolved
+        return (Resolved(arguments: UnitArguments(hostIDs: ids, vmID: vmID, vm: vmEntity)), entities, described)
     }
 }

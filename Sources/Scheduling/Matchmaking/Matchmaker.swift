@@ -7,11 +7,16 @@ public enum Matchmaker {
     /// them. A requirements expression that does not parse matches nothing; a rank that
     /// does not parse leaves the matches in input order. Both are reported in `errors`.
     public static func matchmake(
-        _ resources: [String], requirements: String, rank: String, limits: EntityXMLLimits = .init()
+        _ resources: [String], requirements: String, rank: String, limits: EntityXMLLimits = .init(),
+        deadline: RequestDeadline? = nil
     ) throws(RequestError) -> SchedulingReport<[String]> {
+        func checkDeadline() throws(RequestError) {
+            if let deadline, deadline.hasPassed { throw RequestError(deadline.message) }
+        }
         var entities: [Entity] = []
         var reader = EntityXMLReader(limits: limits)
         for (position, document) in resources.enumerated() {
+            try checkDeadline()
             do {
                 entities += try reader.entities(in: document)
             } catch {
@@ -26,7 +31,13 @@ public enum Matchmaker {
             report.errors.append("requirements: \(error)")
             return report
         }
-        let matches = entities.filter { requirement.isSatisfied(by: $0.element) }
+        var matches: [Entity] = []
+        for entity in entities {
+            try checkDeadline()
+            if requirement.isSatisfied(by: entity.element, deadline: deadline) { matches.append(entity) }
+        }
+        // Comparisons past the deadline were cut short: that answer must not stand.
+        try checkDeadline()
         let ranking: Rank
         do {
             ranking = try Rank(parsing: rank)
@@ -35,7 +46,11 @@ public enum Matchmaker {
             report.result = matches.map(\.id)
             return report
         }
-        let ranked = matches.enumerated().map { (position: $0.offset, rank: ranking.value(for: $0.element.element)) }
+        var ranked: [(position: Int, rank: Int)] = []
+        for (position, entity) in matches.enumerated() {
+            try checkDeadline()
+            ranked.append((position, ranking.value(for: entity.element)))
+        }
         report.result = ranked.sorted { $0.rank != $1.rank ? $0.rank > $1.rank : $0.position < $1.position }
             .map { matches[$0.position].id }
         return report

@@ -40,7 +40,13 @@ enum NativeUnit: String, CaseIterable, Sendable {
             defaults: [:], timeout: timeout)
     }
 
-    func run(_ arguments: UnitArguments, properties: [String: String]) throws(UnitFailure) -> UnitOutput {
+    /// Checks `deadline` before each host, so a unit past it stops and frees its thread.
+    func run(
+        _ arguments: UnitArguments, properties: [String: String], deadline: RequestDeadline? = nil
+    ) throws(UnitFailure) -> UnitOutput {
+        func checkDeadline() throws(UnitFailure) {
+            if let deadline, deadline.hasPassed { throw UnitFailure(message: deadline.message) }
+        }
         switch self {
         case .requirements:
             let requirement: Requirement
@@ -50,11 +56,16 @@ enum NativeUnit: String, CaseIterable, Sendable {
                 throw UnitFailure(message: "\(Self.requirementsProperty): \(error)")
             }
             try Self.requireDescribedHosts(arguments, unit: rawValue)
-            return .hosts(
-                arguments.hostIDs.indices.compactMap { position in
-                    requirement.isSatisfied(by: Self.element(arguments.host(at: position)))
-                        ? arguments.hostIDs[position] : nil
-                })
+            var accepted: [String] = []
+            for position in arguments.hostIDs.indices {
+                try checkDeadline()
+                if requirement.isSatisfied(by: Self.element(arguments.host(at: position)), deadline: deadline) {
+                    accepted.append(arguments.hostIDs[position])
+                }
+            }
+            // Comparisons past the deadline were cut short: that answer must not stand.
+            try checkDeadline()
+            return .hosts(accepted)
         case .rank:
             let rank: Rank
             do {
@@ -63,10 +74,15 @@ enum NativeUnit: String, CaseIterable, Sendable {
                 throw UnitFailure(message: "\(Self.rankProperty): \(error)")
             }
             try Self.requireDescribedHosts(arguments, unit: rawValue)
-            let ranks = arguments.hostIDs.indices.map { rank.value(for: Self.element(arguments.host(at: $0))) }
+            var ranks: [Double] = []
+            ranks.reserveCapacity(arguments.hostIDs.count)
+            for position in arguments.hostIDs.indices {
+                try checkDeadline()
+                ranks.append(Double(rank.value(for: Self.element(arguments.host(at: position)))))
+            }
             // oVirt picks the lowest cost: the best-ranked host costs 0.
-            let best = Double(ranks.max() ?? 0)
-            return .scores(zip(arguments.hostIDs, ranks).map { ($0, best - Double($1)) })
+            let best = ranks.max() ?? 0
+            return .scores(zip(arguments.hostIDs, ranks).map { ($0, best - $1) })
         case .capacity:
             guard let vm = arguments.vm else {
                 throw UnitFailure(

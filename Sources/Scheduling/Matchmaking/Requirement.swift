@@ -31,8 +31,11 @@ public struct Requirement: Sendable {
         }
     }
 
-    public func isSatisfied(by element: EntityElement) -> Bool {
-        condition?.holds(for: element) ?? true
+    /// Past `deadline` every remaining glob comparison is false at once, so a host with
+    /// many long values stops costing time; the caller checks the deadline after the host
+    /// and discards the answer.
+    public func isSatisfied(by element: EntityElement, deadline: RequestDeadline? = nil) -> Bool {
+        condition?.holds(for: element, deadline: deadline) ?? true
     }
 }
 
@@ -66,10 +69,11 @@ extension Requirement {
         case number(Double)
 
         /// Nil when a number is compared with text that is not one: such a comparison is
-        /// false whichever operator asked, as in OpenNebula.
-        func matches(_ value: String) -> Bool? {
+        /// false whichever operator asked, as in OpenNebula. Nil too for text longer than
+        /// a pattern is matched against (`GlobPattern.maximumValueLength`).
+        func matches(_ value: String, deadline: RequestDeadline?) -> Bool? {
             switch self {
-            case .pattern(let pattern): pattern.matches(value)
+            case .pattern(let pattern): pattern.matches(value, deadline: deadline)
             case .number(let number): numericValue(of: value).map { $0 == number }
             }
         }
@@ -77,18 +81,18 @@ extension Requirement {
 }
 
 extension Requirement.Condition {
-    func holds(for element: EntityElement) -> Bool {
+    func holds(for element: EntityElement, deadline: RequestDeadline?) -> Bool {
         switch self {
         case .comparison(let path, let comparison):
-            return comparison.holds(for: path, in: element)
+            return comparison.holds(for: path, in: element, deadline: deadline)
         case .negation(let condition):
-            return !condition.holds(for: element)
+            return !condition.holds(for: element, deadline: deadline)
         case .sequence(let first, let rest):
-            var result = first.holds(for: element)
+            var result = first.holds(for: element, deadline: deadline)
             for (connective, condition) in rest {
                 switch connective {
-                case .and: result = result && condition.holds(for: element)
-                case .or: result = result || condition.holds(for: element)
+                case .and: result = result && condition.holds(for: element, deadline: deadline)
+                case .or: result = result || condition.holds(for: element, deadline: deadline)
                 }
             }
             return result
@@ -99,18 +103,18 @@ extension Requirement.Condition {
 extension Requirement.Comparison {
     /// A name with no value makes every comparison false, `!=` included, so a misspelt
     /// name rejects hosts rather than accepting them all.
-    func holds(for path: AttributePath, in element: EntityElement) -> Bool {
+    func holds(for path: AttributePath, in element: EntityElement, deadline: RequestDeadline?) -> Bool {
         switch self {
         case .equal(let operand):
-            return path.firstValue(in: element).flatMap(operand.matches) == true
+            return path.firstValue(in: element).flatMap { operand.matches($0, deadline: deadline) } == true
         case .notEqual(let operand):
-            return path.firstValue(in: element).flatMap(operand.matches) == false
+            return path.firstValue(in: element).flatMap { operand.matches($0, deadline: deadline) } == false
         case .greater(let number):
             return path.firstValue(in: element).flatMap(numericValue(of:)).map { $0 > number } ?? false
         case .less(let number):
             return path.firstValue(in: element).flatMap(numericValue(of:)).map { $0 < number } ?? false
         case .contains(let operand):
-            return path.containsValue(in: element) { operand.matches($0) == true }
+            return path.containsValue(in: element) { operand.matches($0, deadline: deadline) == true }
         }
     }
 }
@@ -217,8 +221,7 @@ extension Requirement {
         do {
             return try GlobPattern(text)
         } catch {
-            throw ExpressionSyntaxError(
-                column: column + error.offset, message: "unknown character class '[:\(error.name):]'")
+            throw ExpressionSyntaxError(column: column + error.offset, message: error.message)
         }
     }
 }

@@ -89,6 +89,41 @@ private func checkRequirement(_ source: String, _ hosts: [EntityElement]) {
             fatalError("!(\(source)) is \(satisfied) as \(source) is, for \(host)")
         }
     }
+    checkLinearTime(requirement, source)
+}
+
+/// Matching must take time linear in the value: against the input repeated to 16 times the
+/// length, evaluating may take at most 64 times as long (a quadratic matcher takes 256 times),
+/// with slack for a clock that is coarse next to the short run.
+private func checkLinearTime(_ requirement: Requirement, _ source: String) {
+    guard source.contains("\""), !source.isEmpty else { return }
+    func host(_ length: Int) -> EntityElement {
+        var text = source
+        while text.count < length { text += source }
+        return echoingAll(String(text.prefix(length)))
+    }
+    let short = host(1024)
+    let long = host(16 * 1024)
+    let clock = ContinuousClock()
+    func fastest(_ host: EntityElement) -> Duration {
+        (0..<3).map { _ in clock.measure { _ = requirement.isSatisfied(by: host) } }.min()!
+    }
+    let shortTime = fastest(short)
+    let longTime = fastest(long)
+    if longTime > shortTime * 64 + .milliseconds(20) {
+        fatalError("matching \(source) took \(longTime) for 16 K characters but \(shortTime) for 1 K: not linear")
+    }
+}
+
+/// `echoing`'s host without the cut: every value is `text`.
+private func echoingAll(_ text: String) -> EntityElement {
+    EntityElement(
+        name: "host",
+        attributes: [.init(name: "id", value: text), .init(name: "NAME", value: text)],
+        children: [
+            EntityElement(name: "FREE_CPU", text: text),
+            EntityElement(name: "TEMPLATE", children: [EntityElement(name: "PCI", text: text)]),
+        ])
 }
 
 private func checkRank(_ source: String, _ hosts: [EntityElement]) {

@@ -1,0 +1,158 @@
+"""Requests that cost the daemon CPU in proportion to something hostile in them: a glob
+against a long value, an element with very many attributes, expressions over many large
+hosts. None may freeze the daemon: each is bounded, refused with a clear error, or stopped
+at the request's deadline, and a trivial request is answered beside them. Waits are bounded
+generously and never measured."""
+import http.client
+import threading
+import time
+import xmlrpc.client
+
+PATIENCE = 60  # seconds: far beyond what any of these requests needs once bounded
+
+TRIVIAL_HOST = '<host id="trivial"><name>t</name></host>'
+
+
+class PatientTransport(xmlrpc.client.Transport):
+    def __init__(self, timeout):
+        super().__init__()
+        self.timeout = timeout
+
+    def make_connection(self, host):
+        connection = super().make_connection(host)
+        connection.timeout = self.timeout
+        return connection
+
+
+def client(daemon, timeout=PATIENCE):
+    return xmlrpc.client.ServerProxy(daemon.url, transport=PatientTransport(timeout))
+
+
+def host(identifier, name):
+    return '<host id="%s"><name>%s</name></host>' % (identifier, name)
+
+
+def test_a_glob_before_a_near_match_is_answered_at_once(start_daemon):
+    # The backtracking matcher took pattern x name steps per host: minutes for these forty.
+    daemon = start_daemon(config={'request_timeout': 600})
+    pattern = '*' + 'a' * 1000 + 'b'
+    hosts = [host('h%d' % index, 'a' * 60000) for index in range(40)]
+    answer = client(daemon).runFilters(['requirements'], hosts, '', {'SCHED_REQUIREMENTS': 'name = "%s"' % pattern})
+    assert answer['result_code'] == 0, answer
+    assert answer['result'] == []
+
+
+def test_a_glob_longer_than_the_limit_is_a_syntax_error(start_daemon):
+    daemon = start_daemon()
+    answer = client(daemon).runFilters(
+        ['requirements'], [TRIVIAL_HOST], '', {'SCHED_REQUIREMENTS': 'name = "*%sb"' % ('a' * 30000)})
+    assert 'at most 1024 characters' in answer['plugin_errors']['requirements'][0]
+
+
+def test_an_element_with_200000_attributes_is_refused_naming_the_limit(start_daemon):
+    daemon = start_daemon()
+    attributes = ''.join(' a%d="1"' % index for index in range(200000))
+    body = ('<?xml version="1.0"?><methodCall><methodName%s>discover</methodName></methodCall>' % attributes)
+    connection = http.client.HTTPConnection('127.0.0.1', daemon.port, timeout=PATIENCE)
+    connection.request('POST', '/', body.encode(), {'Content-Type': 'text/xml'})
+    try:
+        xmlrpc.client.loads(connection.getresponse().read())
+        raise AssertionError('a body with 200,000 attributes was accepted')
+    except xmlrpc.client.Fault as fault:
+        assert fault.faultCode == -32700
+        assert 'more than 64 attributes' in fault.faultString
+    proxy = client(daemon)
+    try:
+        proxy.runFilters(['requirements'], ['<host id="h"%s/>' % attributes], '', {})
+        raise AssertionError('host XML with 200,000 attributes was accepted')
+    except xmlrpc.client.Fault as fault:
+        assert fault.faultCode == -32602
+        assert 'more than 64 attributes' in fault.faultString
+    assert 'filters' in proxy.discover()
+
+
+def expensive_requirement():
+    """Many globs, each within the limits, each reading a whole 60,000-character name."""
+    glob = 'name = "*' + '[ab]' * 250 + 'c"'
+    return ' | '.join([glob] * 60)  # within the 64K expression limit
+
+
+def test_two_expensive_requests_leave_a_trivial_one_answered_and_stop_at_their_deadline(start_daemon):
+    daemon = start_daemon(config={'request_timeout': 20})
+    hosts = [host('h%d' % index, 'ab' * 30000) for index in range(120)]
+    answers = {}
+
+    def expensive(slot):
+        started = time.monotonic()
+        answers[slot] = (client(daemon, PATIENCE * 3).runFilters(['requirements'], hosts, '',
+                                           {'SCHED_REQUIREMENTS': expensive_requirement()}),
+                         time.monotonic() - started)
+
+    threads = [threading.Thread(target=expensive, args=(slot,)) for slot in range(2)]
+    for thread in threads:
+        thread.start()
+    time.sleep(2)  # both bodies sent and being evaluated
+    assert all(thread.is_alive() for thread in threads)
+    trivial = client(daemon)
+    started = time.monotonic()
+    answer = trivial.runFilters(['requirements'], [TRIVIAL_HOST], '', {'SCHED_REQUIREMENTS': 'name = t'})
+    waited = time.monotonic() - started
+    assert answer['result'] == ['trivial']
+    # Queued behind them, it would wait until their deadline, 18 s from now.
+    assert waited < 10, 'the trivial request waited %.1f s behind the expensive ones' % waited
+    for thread in threads:
+        thread.join(PATIENCE * 3)
+    for slot in range(2):
+        report, took = answers[slot]
+        assert 'request_timeout' in report['plugin_errors']['requirements'][0], report
+        assert report['result'] == [h.split('"')[1] for h in hosts], 'all filters failed: hosts unfiltered'
+        assert took < 20 + 15, 'answered %.1f s after it was sent, with a 20 s request_timeout' % took
+    assert 'filters' in client(daemon).discover()
+
+
+REGEX_PLUGINS = {
+    'pathological.py': (
+        "class pathological:\n"
+        "    properties_validation = 'key=(a+)+$'\n"
+        "    def do_filter(self, hosts, vm, args):\n"
+        "        print(list(hosts))\n"),
+    'backreference.py': (
+        "class backreference:\n"
+        "    properties_validation = 'pair=(a)\\\\1'\n"
+        "    def do_filter(self, hosts, vm, args):\n"
+        "        print(list(hosts))\n"),
+}
+
+
+def regex_plugin_folder(tmp_path):
+    folder = tmp_path / 'plugins'
+    folder.mkdir(mode=0o755)
+    for name, text in REGEX_PLUGINS.items():
+        (folder / name).write_text(text)
+        (folder / name).chmod(0o644)
+    return folder
+
+
+def test_a_nested_quantifier_in_a_properties_regex_is_checked_at_once(tmp_path):
+    # A backtracking engine took 77 s for 21 characters, and twice as long per character more.
+    from proxy_daemon import Daemon
+    running = Daemon('--plugins', str(regex_plugin_folder(tmp_path)))
+    try:
+        proxy = client(running)
+        answer = proxy.runFilters(['pathological'], ['h1'], '', {'key': 'a' * 40 + 'b'})
+        assert 'does not match' in answer['plugin_errors']['pathological'][0]
+        assert proxy.runFilters(['pathological'], ['h1'], '', {'key': 'a' * 40}) == {
+            'result_code': 0, 'result': ['h1']}
+    finally:
+        running.stop()
+
+
+def test_a_backreference_is_refused_at_load_naming_the_unit_the_key_and_the_construct(tmp_path):
+    import subprocess
+    from proxy_daemon import REPOSITORY, daemon_binary
+    result = subprocess.run([daemon_binary(), 'discover', '--plugins', str(regex_plugin_folder(tmp_path))],
+                            cwd=REPOSITORY, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "backreference" in result.stdout + result.stderr
+    line = next(line for line in (result.stdout + result.stderr).splitlines() if "'pair'" in line)
+    assert "filter 'backreference'" in line and 'backreference' in line.split("'pair'")[1], line
