@@ -57,3 +57,13 @@ def test_a_score_mode_that_does_not_exist_stops_the_daemon_with_the_choices(tmp_
                                      config_folder=tmp_path)
     assert result.returncode == 1
     assert "score_normalization must be one of none, minmax, rank, got 'zscore'" in result.stderr
+
+
+def test_the_readmes_rank_example_gives_distinct_costs_that_do_not_saturate(daemon):
+    """SCHED_RANK = max_scheduling_memory ranks in bytes: costs used to clamp to 2^31 - 1 and tie."""
+    gib = 2**30
+    hosts = '<hosts>%s</hosts>' % ''.join(
+        '<host id="%s"><name>%s</name><max_scheduling_memory>%d</max_scheduling_memory></host>' % (name, name, size)
+        for name, size in (('small', 16 * gib), ('medium', 64 * gib), ('large', 256 * gib)))
+    answer = daemon.client().runCostFunctions([['rank', 1]], [hosts], '', {'SCHED_RANK': 'max_scheduling_memory'})
+    assert answer == {'result_code': 0, 'result': [['small', 1000], ['medium', 800], ['large', 0]]}

@@ -55,10 +55,15 @@ private func cluster(_ hosts: [(cores: Int, freeMemory: Int, state: String)]) ->
         #expect(report.pluginErrors.first?.messages.first?.contains("needs host data") == true)
     }
 
-    @Test func rankMakesTheBestHostCostNothingAndTheOthersTheirDistanceFromIt() async throws {
+    @Test func rankMakesTheBestHostCostNothingAndTheWorstAThousandWhateverTheScale() async throws {
         let report = try await scheduler.runCostFunctions(
             [("rank", 2)], hosts: [hosts], vm: "vm", properties: ["SCHED_RANK": "cpu/topology/cores * 10"])
-        #expect(report.result.map(\.cost) == [280, 160, 160, 0])
+        // Ranks 10, 70, 70, 150: distances 140, 80, 80, 0 from the best, scaled onto 0...1000, weight 2.
+        #expect(report.result.map(\.cost) == [2000, 1143, 1143, 0])
+        let bytes = try await scheduler.runCostFunctions(
+            [("rank", 1)], hosts: [hosts], vm: "vm",
+            properties: ["SCHED_RANK": "cpu/topology/cores * 1073741824 * 1024"])
+        #expect(bytes.result.map(\.cost) == [1000, 571, 571, 0])
     }
 
     @Test func capacityKeepsHostsWithRoomForTheVMsMemoryAndCPUs() async throws {

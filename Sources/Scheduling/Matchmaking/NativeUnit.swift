@@ -15,7 +15,7 @@ enum NativeUnit: String, CaseIterable, Sendable {
         case .requirements:
             "Keeps the hosts for which the boolean expression in SCHED_REQUIREMENTS holds (OpenNebula syntax, e.g. cpu/topology/cores > 2 & status/state = up)."
         case .rank:
-            "Ranks hosts by the arithmetic expression in SCHED_RANK (e.g. max_scheduling_memory); the highest rank costs 0."
+            "Ranks hosts by the arithmetic expression in SCHED_RANK (e.g. max_scheduling_memory); the highest rank costs 0, the lowest 1000."
         case .capacity:
             "Keeps the hosts whose max_scheduling_memory covers the VM's memory and whose CPU count covers the VM's."
         }
@@ -80,9 +80,7 @@ enum NativeUnit: String, CaseIterable, Sendable {
                 try checkDeadline()
                 ranks.append(Double(rank.value(for: Self.element(arguments.host(at: position)))))
             }
-            // oVirt picks the lowest cost: the best-ranked host costs 0.
-            let best = ranks.max() ?? 0
-            return .scores(zip(arguments.hostIDs, ranks).map { ($0, best - $1) })
+            return .scores(zip(arguments.hostIDs, Self.costs(ofRanks: ranks)).map { ($0, $1) })
         case .capacity:
             guard let vm = arguments.vm else {
                 throw UnitFailure(
@@ -101,6 +99,17 @@ enum NativeUnit: String, CaseIterable, Sendable {
                     return arguments.hostIDs[position]
                 })
         }
+    }
+
+    /// oVirt picks the lowest cost: the best-ranked host costs 0, the worst 1000, the others
+    /// their rank's place between the two. Whatever the expression's magnitude (bytes of
+    /// memory), costs never reach the 32-bit clamp, where hosts would tie, and weigh no more
+    /// than another unit's of the same weight. Order and ties are kept.
+    static func costs(ofRanks ranks: [Double]) -> [Double] {
+        guard let best = ranks.max(), let worst = ranks.min(), best > worst else {
+            return ranks.map { _ in 0 }
+        }
+        return ranks.map { 1000 * ((best - $0) / (best - worst)) }
     }
 
     /// With ids alone every host would look the same (all attributes missing): say so
