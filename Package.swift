@@ -14,6 +14,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        // Deque: FIFO queues that let go of each element as it is taken (already NIO's dependency).
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         // 2.100 is the first to bound the size of request headers (NIOHTTPDecoderLimitConfiguration).
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.100.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
@@ -37,6 +39,7 @@ let package = Package(
             name: "Scheduling",
             dependencies: [
                 "EmbeddedPython",
+                .product(name: "DequeModule", package: "swift-collections"),
                 "CLibXML2",
                 // For MarkupScan, which bounds both libxml2 readers.
                 "XMLRPC",
@@ -49,6 +52,7 @@ let package = Package(
             name: "PluginWorkers",
             dependencies: [
                 "Scheduling",
+                .product(name: "DequeModule", package: "swift-collections"),
                 "EmbeddedPython",
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,3 +1,4 @@
+import DequeModule
 import EmbeddedPython
 import Foundation
 import Logging
@@ -253,9 +254,8 @@ private final class PendingCall: Sendable {
 /// A call taken off the queue leaves it at once: a call holds its request's hosts, and under
 /// steady load the queue may never run empty.
 private final class CallQueue: @unchecked Sendable {
-    // Guarded by `condition`; slots before `head` are taken (nil).
-    private var calls: [PendingCall?] = []
-    private var head = 0
+    // Guarded by `condition`. A Deque lets go of each call as it is taken.
+    private var calls = Deque<PendingCall>()
     private var currentGeneration = 0
     private let condition = NSCondition()
 
@@ -273,12 +273,7 @@ private final class CallQueue: @unchecked Sendable {
     /// Back to the front: its worker turned out to be gone before the call was sent.
     func putBack(_ call: PendingCall) {
         condition.withLock {
-            if head > 0 {
-                head -= 1
-                calls[head] = call
-            } else {
-                calls.insert(call, at: 0)
-            }
+            calls.prepend(call)
             condition.signal()
         }
     }
@@ -293,21 +288,11 @@ private final class CallQueue: @unchecked Sendable {
     /// The next call, waiting for one; nil once the plugins were reloaded since `generation`.
     func next(generation: Int) -> PendingCall? {
         condition.withLock {
-            while head == calls.count && currentGeneration == generation {
+            while calls.isEmpty && currentGeneration == generation {
                 condition.wait()
             }
             guard currentGeneration == generation else { return nil }
-            let call = calls[head]!
-            calls[head] = nil
-            head += 1
-            if head == calls.count {
-                calls.removeAll(keepingCapacity: true)
-                head = 0
-            } else if head > 64, head * 2 > calls.count {
-                calls.removeFirst(head)
-                head = 0
-            }
-            return call
+            return calls.removeFirst()
         }
     }
 }

@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import Synchronization
 
@@ -144,8 +145,8 @@ private final class Delivery<R: Sendable>: Sendable {
 private final class JobQueue: @unchecked Sendable {
     // NSCondition guards `jobs`; every access holds it.
     private let condition = NSCondition()
-    private var jobs: [@Sendable () -> Void] = []
-    private var head = 0
+    // A Deque lets go of each job as it is taken: a finished job's request data must not stay.
+    private var jobs = Deque<@Sendable () -> Void>()
 
     func put(_ job: @escaping @Sendable () -> Void) {
         condition.lock()
@@ -157,21 +158,9 @@ private final class JobQueue: @unchecked Sendable {
     func take() -> @Sendable () -> Void {
         condition.lock()
         defer { condition.unlock() }
-        while head == jobs.count {
+        while jobs.isEmpty {
             condition.wait()
         }
-        let job = jobs[head]
-        // The slot lets go of the job at once: a finished job's request data must not stay.
-        jobs[head] = {}
-        head += 1
-        // Drop taken jobs (and what they hold) once the queue drains, or when half is spent.
-        if head == jobs.count {
-            jobs.removeAll(keepingCapacity: true)
-            head = 0
-        } else if head > 64, head * 2 > jobs.count {
-            jobs.removeFirst(head)
-            head = 0
-        }
-        return job
+        return jobs.removeFirst()
     }
 }
