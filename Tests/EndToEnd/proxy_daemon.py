@@ -90,3 +90,13 @@ def serve_expecting_failure(*arguments, config=None, config_folder=None):
         arguments = ('--config', str(path), *arguments)
     return subprocess.run([daemon_binary(), 'serve', '--port', '0', *arguments], cwd=REPOSITORY,
                           capture_output=True, text=True, timeout=120)
+
+
+def eventually(check, timeout=30):
+    """Polls `check` until it gives a true value or `timeout` seconds pass; returns its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from proxy_daemon import FIXTURES, Daemon
-
 HOSTS = ['h1', 'h2', 'h3']
 CALL = xmlrpc.client.dumps((['classic_print'], HOSTS, 'vm', {}), 'runFilters').encode()
 

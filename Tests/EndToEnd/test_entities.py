@@ -1,7 +1,6 @@
 """Hosts and VMs as REST XML and from an inventory; matchmaking; `scheduler-proxy run`."""
 import subprocess
 import xmlrpc.client
-from pathlib import Path
 
 import pytest
 

@@ -1,12 +1,11 @@
 """isolation = process: plugins that crash, exit, hang in C or leak cost a worker
 process, not the daemon; and the answers are those of isolation = thread."""
-import xmlrpc.client
 
 import pytest
 
-from proxy_daemon import FIXTURES, Daemon
+from proxy_daemon import FIXTURES, Daemon, eventually
 from test_entities import cluster, sample
-from test_reload import VERSION, eventually, write_plugin
+from test_reload import VERSION, write_plugin
 
 HOSTS = ['h1', 'h2', 'h3']
 VM = 'vm-1'

@@ -2,7 +2,7 @@
 import os
 import socket
 
-from test_limits import connect, post_head, read_until_closed
+from test_limits import connect, read_until_closed
 
 BIG = 'x' * (10 << 20)
 

@@ -3,9 +3,6 @@ folders on the way, standard-library names, and a plugin folder that is not ther
 import json
 import os
 import subprocess
-from pathlib import Path
-
-import pytest
 
 from proxy_daemon import Daemon, daemon_binary, serve_expecting_failure
 

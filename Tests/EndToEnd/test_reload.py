@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from proxy_daemon import Daemon
+from proxy_daemon import Daemon, eventually
 
 VERSION = '''
 class edited(object):
@@ -25,15 +25,6 @@ def write_plugin(folder, text):
     # A new mtime even on file systems with coarse timestamps.
     stamp = time.time() + 2
     os.utime(path, (stamp, stamp))
-
-
-def eventually(check, timeout=30):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
 
 
 @pytest.fixture

@@ -2,20 +2,11 @@
 import os
 import time
 
-from proxy_daemon import Daemon
+from proxy_daemon import Daemon, eventually
 
 FIRST = 'class first(object):\n    def do_filter(self, hosts, vm, args):\n        return hosts\n'
 SECOND = 'class second(object):\n    def do_score(self, hosts, vm, args):\n        return [(h, 0) for h in hosts]\n'
 NOTICE = 'the engine sees the change only after it restarts'
-
-
-def eventually(check, timeout=30):
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
 
 
 def write(path, text):

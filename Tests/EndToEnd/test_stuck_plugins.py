@@ -5,20 +5,11 @@ import os
 import shutil
 import time
 
-from proxy_daemon import FIXTURES, Daemon
+from proxy_daemon import FIXTURES, Daemon, eventually
 
 HOSTS = ['h0', 'h1', 'h2']
 # More than the 32 abandoned threads after which the pool used to stop replacing them.
 STUCK_CALLS = 40
-
-
-def eventually(check, timeout=30):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
 
 
 def discovered_fields(daemon, name):
