@@ -27,10 +27,11 @@ class Daemon:
     `config` (a dict) is written as the daemon's scheduler.conf, in `config_folder`
     if given (relative paths in it resolve against that folder); `ssl_context` is
     what its HTTPS clients use; `open_file_limit` is the (soft, hard) RLIMIT_NOFILE
-    it starts with; `preexec` runs in the child before the daemon starts (to change user)."""
+    it starts with; `preexec` runs in the child before the daemon starts (to change user);
+    `binary` replaces the built one."""
 
     def __init__(self, *arguments, cwd=REPOSITORY, config=None, config_folder=None, ssl_context=None,
-                 open_file_limit=None, preexec=None):
+                 open_file_limit=None, preexec=None, binary=None):
         self.log_path = Path(os.environ.get('TMPDIR', '/tmp')) / ('scheduler-proxy-test-%d.log' % time.time_ns())
         if config is not None:
             self.config_path = (Path(config_folder) / 'scheduler.conf' if config_folder
@@ -42,7 +43,7 @@ class Daemon:
         limit_files = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, open_file_limit)) if open_file_limit else None
         if preexec is not None:
             limit_files = preexec if limit_files is None else (lambda first=limit_files: (first(), preexec()))
-        self.process = subprocess.Popen([daemon_binary(), 'serve', '--port', '0', *arguments],
+        self.process = subprocess.Popen([binary or daemon_binary(), 'serve', '--port', '0', *arguments],
                                         cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=limit_files)
         self.scheme, self.port = self._wait_for_port()
         self.url = '%s://127.0.0.1:%d/' % (self.scheme, self.port)
