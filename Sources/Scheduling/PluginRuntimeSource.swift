@@ -142,12 +142,6 @@ let pluginRuntimeSource = #"""
         _local.stdout, _local.stderr, _local.sinks = out, err, (out, err)
 
 
-    # What print() and the streams are made of: a plugin that replaces `builtins.print`
-    # or a method of the stream class would silence every print-style plugin until restart.
-    _PRINT = builtins.print
-    _STREAM_CLASS = dict(vars(_Stream))
-
-
     def _restore_print():
         """Puts print() and the stream class back; names what had been changed."""
         changed = []
@@ -338,6 +332,12 @@ let pluginRuntimeSource = #"""
 
     _publish()
     _protect_entity_classes()
+
+    # What print() and the streams are made of: a plugin that replaces `builtins.print`
+    # or a method of the stream class would silence every print-style plugin until restart.
+    # Taken after _publish(), which gives a second runtime the first one's _Stream.
+    _PRINT = builtins.print
+    _STREAM_CLASS = dict(vars(_Stream))
 
 
     class _BinaryStream:
