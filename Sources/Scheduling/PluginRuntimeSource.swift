@@ -6,6 +6,7 @@
 /// deadlines, result checking, aggregation — is in Swift.
 let pluginRuntimeSource = #"""
     import ast
+    import builtins
     import hashlib
     import importlib
     import importlib.machinery
@@ -141,12 +142,29 @@ let pluginRuntimeSource = #"""
         _local.stdout, _local.stderr, _local.sinks = out, err, (out, err)
 
 
+    def _restore_print():
+        """Puts print() and the stream class back; names what had been changed."""
+        changed = []
+        if builtins.print is not _PRINT:
+            builtins.print = _PRINT
+            changed.append('builtins.print')
+        if vars(_Stream) != _STREAM_CLASS:
+            for name in set(vars(_Stream)) - set(_STREAM_CLASS):
+                delattr(_Stream, name)
+            for name, value in _STREAM_CLASS.items():
+                if vars(_Stream).get(name) is not value:
+                    setattr(_Stream, name, value)
+            changed.append('the class of sys.stdout')
+        return changed
+
+
     def _end_capture(out, err):
-        """Ends a capture, putting the streams back as they must be; returns how the call
-        had changed them ('' when it had not)."""
+        """Ends a capture, putting the streams (and print) back as they must be; returns how
+        the call had changed them ('' when it had not)."""
         namespace = vars(sys)
         if (_local.stdout is out and _local.stderr is err and type(sys) is _SysModule
-                and namespace.get('stdout') is _streams['stdout'] and namespace.get('stderr') is _streams['stderr']):
+                and namespace.get('stdout') is _streams['stdout'] and namespace.get('stderr') is _streams['stderr']
+                and builtins.print is _PRINT and vars(_Stream) == _STREAM_CLASS):
             _local.stdout = _local.stderr = _local.sinks = None
             return ''  # left as found: the usual case
         left = [name for name, sink in zip(_STREAM_NAMES, (out, err)) if getattr(_local, name, None) is not sink]
@@ -156,6 +174,7 @@ let pluginRuntimeSource = #"""
         behind = ['sys.' + name for name in _STREAM_NAMES if namespace.get(name) is not _streams[name]]
         if type(sys) is not _SysModule:
             behind.append('the class of the sys module')
+        behind += _restore_print()
         install_streams()
         notes = []
         if left:
@@ -164,7 +183,7 @@ let pluginRuntimeSource = #"""
         if behind:
             notes.append('%s changed while the plugin ran (by it, or by a call running at the same time)'
                          % ' and '.join(behind))
-        return '; '.join(notes) + ' (restored by the daemon: plugins must not change sys.stdout or sys.stderr)'
+        return '; '.join(notes) + ' (restored by the daemon: plugins must not change sys.stdout, sys.stderr or print)'
 
 
     # Hosts and VMs. An object's XML is turned into attributes the first time one is
@@ -313,6 +332,12 @@ let pluginRuntimeSource = #"""
 
     _publish()
     _protect_entity_classes()
+
+    # What print() and the streams are made of: a plugin that replaces `builtins.print`
+    # or a method of the stream class would silence every print-style plugin until restart.
+    # Taken after _publish(), which gives a second runtime the first one's _Stream.
+    _PRINT = builtins.print
+    _STREAM_CLASS = dict(vars(_Stream))
 
 
     class _BinaryStream:

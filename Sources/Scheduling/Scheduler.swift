@@ -127,6 +127,7 @@ public final class Scheduler: Sendable {
         _ names: [String], hosts: [String], vm: String, properties: [String: String],
         deadline: RequestDeadline? = nil
     ) async throws(RequestError) -> SchedulingReport<[String]> {
+        try Self.checkUnitCount(names.count, "filter")
         let request = try await prepare(hosts: hosts, vm: vm, result: [String](), deadline: deadline)
         let hostIDs = request.arguments.hostIDs
         var report = request.report
@@ -163,6 +164,7 @@ public final class Scheduler: Sendable {
         _ functions: [(name: String, weight: Double)], hosts: [String], vm: String, properties: [String: String],
         deadline: RequestDeadline? = nil
     ) async throws(RequestError) -> SchedulingReport<[HostCost]> {
+        try Self.checkUnitCount(functions.count, "cost function")
         let request = try await prepare(hosts: hosts, vm: vm, result: [HostCost](), deadline: deadline)
         var report = request.report
         let outcomes = await runUnits(
@@ -197,6 +199,17 @@ public final class Scheduler: Sendable {
     }
 
     // MARK: - Running units
+
+    /// Units one request may name. The engine names a cluster policy's units, a few
+    /// dozen at most; each name costs a plan, a log line when it fails and a place in the
+    /// answer after the request's work is done, so a body of tens of thousands of names
+    /// would keep the daemon busy long past the deadline.
+    public static let maxUnitsPerRequest = 1024
+
+    private static func checkUnitCount(_ count: Int, _ kind: String) throws(RequestError) {
+        guard count > maxUnitsPerRequest else { return }
+        throw RequestError("\(count) \(kind) names: at most \(maxUnitsPerRequest) units in one request")
+    }
 
     private struct PreparedRequest<Result: Sendable> {
         var arguments: UnitArguments

@@ -5,7 +5,10 @@
 public struct SchedulingReport<Result: Sendable>: Sendable {
     public var result: Result
     /// Unit name and its messages, in the order the units were requested.
-    public var pluginErrors: [(unit: String, messages: [String])] = []
+    public private(set) var pluginErrors: [(unit: String, messages: [String])] = []
+    /// Where each unit's entry is in `pluginErrors`: a request may name tens of thousands
+    /// of units that all fail, and a search of the list for each would take minutes.
+    private var pluginErrorPositions: [String: Int] = [:]
     public var errors: [String] = []
     /// The request's host ids, in order, with `<hosts>` documents expanded.
     public var hosts: [String] = []
@@ -22,9 +25,10 @@ public struct SchedulingReport<Result: Sendable>: Sendable {
     public var resultCode: Int { pluginErrors.isEmpty && errors.isEmpty ? 0 : 1 }
 
     public mutating func addPluginError(_ unit: String, _ message: String) {
-        if let index = pluginErrors.firstIndex(where: { $0.unit == unit }) {
+        if let index = pluginErrorPositions[unit] {
             pluginErrors[index].messages.append(message)
         } else {
+            pluginErrorPositions[unit] = pluginErrors.count
             pluginErrors.append((unit, [message]))
         }
     }

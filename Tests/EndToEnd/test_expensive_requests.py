@@ -156,3 +156,44 @@ def test_a_backreference_is_refused_at_load_naming_the_unit_the_key_and_the_cons
     assert "backreference" in result.stdout + result.stderr
     line = next(line for line in (result.stdout + result.stderr).splitlines() if "'pair'" in line)
     assert "filter 'backreference'" in line and 'backreference' in line.split("'pair'")[1], line
+
+
+def test_requests_naming_tens_of_thousands_of_units_are_refused_and_leave_a_trivial_one_answered(start_daemon):
+    # Each failing unit was looked up in the list of those that had failed before it: two
+    # requests of 40,000 unknown names (1.5 MB each) held every other request for 87 s.
+    daemon = start_daemon(config={'request_timeout': 20})
+    names = ['missing-%d' % index for index in range(40000)]
+    answers = {}
+
+    def many(slot):
+        proxy = client(daemon, PATIENCE * 3)
+        try:
+            if slot == 0:
+                proxy.runFilters(names, ['h1'], '', {})
+            else:
+                proxy.runCostFunctions([[name, 1] for name in names], ['h1'], '', {})
+            answers[slot] = 'answered'
+        except xmlrpc.client.Fault as fault:
+            answers[slot] = fault
+
+    threads = [threading.Thread(target=many, args=(slot,)) for slot in range(2)]
+    for thread in threads:
+        thread.start()
+    # Trivial requests all the while the others are being read and answered.
+    trivial = client(daemon, PATIENCE * 3)
+    give_up = time.monotonic() + PATIENCE * 3
+    while any(thread.is_alive() for thread in threads) and time.monotonic() < give_up:
+        started = time.monotonic()
+        answer = trivial.runFilters(['requirements'], [TRIVIAL_HOST], '', {'SCHED_REQUIREMENTS': 'name = t'})
+        waited = time.monotonic() - started
+        assert answer['result'] == ['trivial']
+        assert waited < 10, 'the trivial request waited %.1f s behind the ones naming many units' % waited
+        time.sleep(0.2)
+    for thread in threads:
+        thread.join(PATIENCE * 3)
+    for slot, kind in enumerate(['filter', 'cost function']):
+        fault = answers[slot]
+        assert isinstance(fault, xmlrpc.client.Fault) and fault.faultCode == -32602, fault
+        assert '40000 %s names: at most 1024 units' % kind in fault.faultString, fault.faultString
+    limit = client(daemon).runFilters(names[:1024], ['h1'], '', {})
+    assert len(limit['plugin_errors']) == 1024 and limit['result'] == ['h1']

@@ -24,6 +24,9 @@ def assert_print_style_plugins_still_work(client):
     ('replaces_stdout', 'the plugin replaced sys.stdout and did not put it back'),
     ('replaces_stderr', 'the plugin replaced sys.stderr and did not put it back'),
     ('replaces_stdout_behind_sys', 'sys.stdout changed while the plugin ran'),
+    # Either silenced every print-style plugin until restart, and the call itself succeeded.
+    ('replaces_print', 'builtins.print changed while the plugin ran'),
+    ('patches_the_stream_class', 'the class of sys.stdout changed while the plugin ran'),
 ])
 def test_a_plugin_that_replaces_a_stream_is_reported_and_the_next_calls_are_captured(daemon, unit, message):
     client = daemon.client()

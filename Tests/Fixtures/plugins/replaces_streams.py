@@ -43,3 +43,18 @@ class redirects_while_others_print(object):
             print('noise that is not the result')
             time.sleep(0.5)
         print(hosts[-1:])
+
+
+class replaces_print(object):
+    def do_filter(self, hosts, vm, args):
+        """Silences print() for everyone (a logging shim), then writes its result itself."""
+        import builtins
+        builtins.print = lambda *values, **options: None
+        sys.stdout.write('%r\n' % list(hosts))
+
+
+class patches_the_stream_class(object):
+    def do_filter(self, hosts, vm, args):
+        """Prints its result, then makes the class of sys.stdout drop whatever is written."""
+        print(hosts)
+        type(sys.stdout).write = lambda stream, text: len(text)
