@@ -117,30 +117,15 @@ public struct ProxyConfiguration: Sendable, Equatable {
             case .maxHeaderBytes:
                 limits.maxHeaderBytes = try Self.byteCount(entry, in: Self.headerBytesRange, fail)
             case .idleTimeout:
-                guard let value = Double(entry.value), Self.idleTimeoutRange.contains(value) else {
-                    throw fail(
-                        "idle_timeout must be a number of seconds from \(Self.idleTimeoutRange.lowerBound) to "
-                            + "\(Int(Self.idleTimeoutRange.upperBound)), got '\(entry.value)'")
-                }
-                limits.idleTimeout = .milliseconds(Int64((value * 1000).rounded()))
+                limits.idleTimeout = try Self.duration(entry, in: Self.idleTimeoutRange, fail)
             case .headerTimeout:
-                guard let value = Double(entry.value), Self.idleTimeoutRange.contains(value) else {
-                    throw fail(
-                        "header_timeout must be a number of seconds from \(Self.idleTimeoutRange.lowerBound) to "
-                            + "\(Int(Self.idleTimeoutRange.upperBound)), got '\(entry.value)'")
-                }
-                limits.headerTimeout = .milliseconds(Int64((value * 1000).rounded()))
+                limits.headerTimeout = try Self.duration(entry, in: Self.idleTimeoutRange, fail)
             case .minBodyRate:
                 limits.minBodyRate = try Self.byteCount(entry, in: Self.bodyRateRange, fail)
             case .maxPendingBodyBytes:
                 limits.maxPendingBodyBytes = try Self.byteCount(entry, in: Self.pendingBodyBytesRange, fail)
             case .shutdownGracePeriod:
-                guard let value = Double(entry.value), Self.gracePeriodRange.contains(value) else {
-                    throw fail(
-                        "shutdown_grace_period must be a number of seconds from 0 to "
-                            + "\(Int(Self.gracePeriodRange.upperBound)), got '\(entry.value)'")
-                }
-                limits.shutdownGracePeriod = .milliseconds(Int64((value * 1000).rounded()))
+                limits.shutdownGracePeriod = try Self.duration(entry, in: Self.gracePeriodRange, fail)
             case .maxConnections:
                 guard let value = Int(entry.value), Self.connectionsRange.contains(value) else {
                     throw fail(
@@ -309,6 +294,20 @@ public struct ProxyConfiguration: Sendable, Equatable {
             )
         }
         return value
+    }
+
+    /// A number of seconds within `range`, as a Duration (to the millisecond).
+    private static func duration(
+        _ entry: KeyValueFile.Entry, in range: ClosedRange<Double>, _ fail: (String) -> Problem
+    ) throws(Problem) -> Duration {
+        guard let value = Double(entry.value), range.contains(value) else {
+            let lower =
+                range.lowerBound == range.lowerBound.rounded() ? "\(Int(range.lowerBound))" : "\(range.lowerBound)"
+            throw fail(
+                "\(entry.key) must be a number of seconds from \(lower) to \(Int(range.upperBound)), got '\(entry.value)'"
+            )
+        }
+        return .milliseconds(Int64((value * 1000).rounded()))
     }
 
     /// One of an enumeration's values, by its name.

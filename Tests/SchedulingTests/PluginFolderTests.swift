@@ -33,14 +33,7 @@ import Testing
         try manager.createSymbolicLink(atPath: path, withDestinationPath: destination)
     }
 
-    private func load(_ path: String) throws -> PluginRegistry {
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        return try Scheduler(
-            settings: PluginSettings(pluginsPath: path, pluginsConfPath: path + "/none"), pythonThreads: 1,
-            logger: logger
-        ).registry
-    }
+    private func load(_ path: String) throws -> PluginRegistry { try loadRegistry(path) }
 
     @Test func aLinkedPluginFileIsJudgedByItsTargetNotByTheLinksOwnMode() throws {
         let store = try folder(root + "/store")

@@ -137,14 +137,7 @@ import Testing
         return folder.path
     }
 
-    private func load(_ path: String) throws -> PluginRegistry {
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        return try Scheduler(
-            settings: PluginSettings(pluginsPath: path, pluginsConfPath: path + "/none"), pythonThreads: 1,
-            logger: logger
-        ).registry
-    }
+    private func load(_ path: String) throws -> PluginRegistry { try loadRegistry(path) }
 
     @Test func aPluginFileOthersCanWriteIsRefusedAndSaysWhy() throws {
         let registry = try load(try folder(with: 0o755, fileMode: 0o646))

@@ -21,3 +21,13 @@ enum SharedScheduler {
             logger: logger)
     }()
 }
+
+/// A plugin folder loaded as the daemon would, with a scheduler of its own.
+func loadRegistry(_ path: String) throws -> PluginRegistry {
+    var logger = Logger(label: "test")
+    logger.logLevel = .critical
+    return try Scheduler(
+        settings: PluginSettings(pluginsPath: path, pluginsConfPath: path + "/none"), pythonThreads: 1,
+        logger: logger
+    ).registry
+}
