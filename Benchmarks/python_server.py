@@ -2,15 +2,23 @@
 """The Python contenders of the benchmark: oVirt's external-scheduler XML-RPC protocol
 served by Python's own xmlrpc.server, answering exactly as scheduler-proxy does.
 
-  --mode inprocess  the fastest straightforward Python: each unit is called directly
-                    in the thread serving the request
+  --mode inprocess  the fastest straightforward Python, written for the ids the shipped
+                    engine sends: the plugins are imported once and each unit is called
+                    as `Class().do_filter(hosts, vm, args)` in the thread serving the
+                    request. Hosts become objects only when XML arrives (the first host
+                    starts with '<': the engine sends all ids or all XML), parsed once per
+                    request; with --inventory, ids are looked up in a folder of REST XML
+                    files (the daemon's `inventory = files`).
   --mode classic    the classic ovirt-scheduler-proxy's execution model: each unit of a
                     request runs in its own new `python3 -c` process, all in parallel
 
     python3 Benchmarks/python_server.py --port 0 --plugins Benchmarks/plugins --mode classic
+    python3 Benchmarks/python_server.py --port 0 --plugins Benchmarks/plugins --mode inprocess \
+        --inventory FOLDER [--inventory-reads startup|request]
 """
 import argparse
 import ast
+import glob
 import importlib
 import inspect
 import math
@@ -30,7 +38,8 @@ KINDS = (('filters', 'do_filter'), ('scores', 'do_score'), ('balance', 'do_balan
 CLASSIC_TIMEOUT = 30  # seconds, as the classic proxy waits for a request's processes
 INT32_MIN, INT32_MAX = -2**31, 2**31 - 1
 
-Unit = namedtuple('Unit', 'module cls method description regex')
+# cls is the class itself (called in process), name its name (spelled out for the classic model).
+Unit = namedtuple('Unit', 'module name cls method description regex')
 
 
 def load_units(folder):
@@ -53,7 +62,7 @@ def load_units(folder):
                 function = getattr(cls, method, None)
                 if callable(function):
                     doc = function.__doc__ or cls.__doc__ or ''
-                    units[kind][name] = Unit(module_name, name, method, inspect.cleandoc(doc),
+                    units[kind][name] = Unit(module_name, name, cls, method, inspect.cleandoc(doc),
                                              getattr(cls, 'properties_validation', '') or '')
     return units
 
@@ -98,20 +107,73 @@ def _convert(element):
     return made
 
 
+def _elements(root):
+    """The host or VM elements of one document: the root itself (<host>, <vm>) or its
+    children (<hosts>, <vms>)."""
+    return [root] if 'id' in root.attrib else list(root)
+
+
+def is_xml(argument):
+    return argument.lstrip().startswith('<')
+
+
+def objects(document):
+    """The objects of one XML argument: one for a <host>, one per host of a <hosts>."""
+    return [_convert(element) for element in _elements(ElementTree.fromstring(document))]
+
+
 def expand(value):
-    """A host list or VM argument with its XML documents turned into objects."""
+    """A host list or VM argument with its XML documents turned into objects, looked at item
+    by item: the classic model's plugin processes use it on whatever they are sent."""
     if isinstance(value, list):
         expanded = []
         for item in value:
             converted = expand(item)
             expanded.extend(converted if isinstance(converted, list) else [converted])
         return expanded
-    if isinstance(value, str) and value.lstrip().startswith('<'):
+    if isinstance(value, str) and is_xml(value):
         root = ElementTree.fromstring(value)
         if 'id' in root.attrib:
             return _convert(root)
         return [_convert(child) for child in root]
     return value
+
+
+class Inventory:
+    """`inventory = files` as a Python user would write it: every *.xml file of a folder
+    (<host>, <vm>, <hosts> or <vms>) as objects by id, read once at startup as the daemon
+    does, or (`reread`) again for every request, for files that may change under the server."""
+
+    def __init__(self, folder, reread=False):
+        self.folder = folder
+        self.reread = reread
+        self.known = None if reread else self.read()
+
+    def read(self):
+        known = {'host': {}, 'vm': {}}
+        for path in sorted(glob.glob(os.path.join(self.folder, '*.xml'))):
+            for element in _elements(ElementTree.parse(path).getroot()):
+                if element.tag in known and 'id' in element.attrib:
+                    known[element.tag][element.attrib['id']] = _convert(element)
+        return known
+
+    def tables(self):
+        """{'host': {id: object}, 'vm': {id: object}} for this request."""
+        return self.read() if self.reread else self.known
+
+
+def look_up(ids, table):
+    """(the ids with those the table knows replaced by objects, the ids it does not know):
+    an unknown id stays an id, as with the daemon's inventory."""
+    found, unknown = [], []
+    for host in ids:
+        entity = table.get(host)
+        if entity is None:
+            unknown.append(host)
+            found.append(host)
+        else:
+            found.append(entity)
+    return found, unknown
 
 
 # Runners: take [(unit or None, arguments)] and return [(True, output) or (False, message)]
@@ -121,16 +183,16 @@ def not_found(name):
     return False, "plugin not found: '%s'" % name
 
 
-def run_inprocess(calls, folder):
-    """One after another in this thread: a new instance per call, the module imported once."""
+def run_inprocess(calls):
+    """One after another in this thread, each as `Class().method(*arguments)`: the modules
+    were imported once at startup, and the arguments are the request's, as they are."""
     outcomes = []
     for unit, arguments in calls:
         if unit is None:
             outcomes.append(None)
             continue
         try:
-            cls = getattr(sys.modules[unit.module], unit.cls)
-            outcomes.append((True, getattr(cls(), unit.method)(*[expand(argument) for argument in arguments])))
+            outcomes.append((True, getattr(unit.cls(), unit.method)(*arguments)))
         except Exception as error:
             outcomes.append((False, '%s: %s' % (type(error).__name__, error)))
     return outcomes
@@ -149,7 +211,7 @@ class ClassicCall(threading.Thread):
         self.script = ('import ast, sys; sys.path.insert(0, {b!r}); from python_server import expand; import {m}; '
                        'arguments = [expand(a) for a in ast.literal_eval(sys.stdin.read())]; '
                        'print(repr({m}.{c}().{f}(*arguments)))').format(
-            b=str(os.path.dirname(os.path.abspath(__file__))), m=unit.module, c=unit.cls, f=unit.method)
+            b=str(os.path.dirname(os.path.abspath(__file__))), m=unit.module, c=unit.name, f=unit.method)
         self.arguments = repr(tuple(arguments)).encode()
         self.folder = folder
         self.process = None
@@ -207,23 +269,48 @@ def engine_integer(value):
 class Scheduler:
     """The protocol's methods, answering as scheduler-proxy does."""
 
-    def __init__(self, folder, runner):
+    def __init__(self, folder, mode, inventory=None):
         self.folder = folder
         self.units = load_units(folder)
-        self.runner = runner
+        self.inprocess = mode == 'inprocess'
+        self.inventory = inventory
 
     def _run(self, kind, names, arguments):
         units = self.units[kind]
-        outcomes = self.runner([(units.get(name), arguments) for name in names], self.folder)
+        calls = [(units.get(name), arguments) for name in names]
+        outcomes = run_inprocess(calls) if self.inprocess else run_classic(calls, self.folder)
         return [outcome or not_found(name) for name, outcome in zip(names, outcomes)]
 
+    def _arguments(self, hosts, vm=None):
+        """(hosts for the units, the request's host ids, the VM for the units, ids the
+        inventory does not know). In process, XML becomes objects once per request, and only
+        when it arrives; ids stay the request's own strings unless an inventory knows them."""
+        if not self.inprocess:
+            # Each plugin process reads the XML it is sent; here only the ids are needed.
+            return list(hosts), host_ids(hosts), vm, []
+        ids, unknown = hosts, []
+        tables = self.inventory.tables() if self.inventory else None
+        if hosts and is_xml(hosts[0]):  # the engine sends all hosts as ids or all as XML
+            hosts = [host for document in hosts for host in objects(document)]
+            ids = [str(host) for host in hosts]
+        elif tables:
+            hosts, unknown = look_up(hosts, tables['host'])
+        if vm and is_xml(vm):
+            vm = objects(vm)[0]
+        elif vm and tables:
+            found, missing = look_up([vm], tables['vm'])
+            vm, unknown = found[0], unknown + missing
+        return hosts, ids, vm, unknown
+
     @staticmethod
-    def _answer(result, plugin_errors, errors=()):
+    def _answer(result, plugin_errors, errors=(), unknown=()):
         answer = {'result_code': 1 if plugin_errors or errors else 0, 'result': result}
         if plugin_errors:
             answer['plugin_errors'] = plugin_errors
         if errors:
             answer['errors'] = list(errors)
+        if unknown:
+            answer['inventory_unknown'] = list(unknown)
         return answer
 
     def discover(self):
@@ -231,8 +318,8 @@ class Scheduler:
                 for kind, units in self.units.items()}
 
     def run_filters(self, names, hosts, vm, properties=None):
-        outcomes = self._run('filters', names, (list(hosts), vm, properties_dict(properties)))
-        hosts = host_ids(hosts)
+        hosts, ids, vm, unknown = self._arguments(hosts, vm)
+        outcomes = self._run('filters', names, (hosts, vm, properties_dict(properties)))
         plugin_errors, accepted = {}, None
         for name, (ok, output) in zip(names, outcomes):
             try:
@@ -241,21 +328,21 @@ class Scheduler:
                 if output is None or isinstance(output, (str, bytes, dict)):
                     raise ValueError('the plugin returned %s; a filter returns the accepted host ids'
                                      % type(output).__name__)
-                ids = {str(host) for host in output}
+                kept = {str(host) for host in output}
             except Exception as error:
                 plugin_errors.setdefault(name, []).append(str(error))
                 continue
-            accepted = ids if accepted is None else accepted & ids
+            accepted = kept if accepted is None else accepted & kept
         if accepted is None:
             errors = ['all filters failed; every host is returned unfiltered'] if names else []
-            return self._answer(list(hosts), plugin_errors, errors)
-        return self._answer([host for host in hosts if host in accepted], plugin_errors)
+            return self._answer(list(ids), plugin_errors, errors, unknown)
+        return self._answer([host for host in ids if host in accepted], plugin_errors, unknown=unknown)
 
     def run_cost_functions(self, weighted_names, hosts, vm, properties=None):
         names = [name for name, _ in weighted_names]
-        outcomes = self._run('scores', names, (list(hosts), vm, properties_dict(properties)))
-        hosts = host_ids(hosts)
-        plugin_errors, totals = {}, dict.fromkeys(hosts, 0.0)
+        hosts, ids, vm, unknown = self._arguments(hosts, vm)
+        outcomes = self._run('scores', names, (hosts, vm, properties_dict(properties)))
+        plugin_errors, totals = {}, dict.fromkeys(ids, 0.0)
         for (name, weight), (ok, output) in zip(weighted_names, outcomes):
             try:
                 if not ok:
@@ -269,23 +356,25 @@ class Scheduler:
             for host, cost in scored:
                 if host in totals:  # ids that were not asked about are ignored
                     totals[host] += cost
-        return self._answer([[host, engine_integer(totals[host])] for host in hosts], plugin_errors)
+        return self._answer([[host, engine_integer(totals[host])] for host in ids], plugin_errors, unknown=unknown)
 
     def run_load_balancing(self, name, hosts, properties=None):
-        ok, output = self._run('balance', [name], (list(hosts), properties_dict(properties)))[0]
+        hosts, _, _, unknown = self._arguments(hosts)
+        ok, output = self._run('balance', [name], (hosts, properties_dict(properties)))[0]
         try:
             if not ok:
                 raise ValueError(output)
             if not output or output[0] in (None, ''):  # None, () or no VM: nothing to move
-                return self._answer(['', []], {})
+                return self._answer(['', []], {}, unknown=unknown)
             vm, targets = output
-            return self._answer([str(vm), [str(host) for host in targets]], {})
+            return self._answer([str(vm), [str(host) for host in targets]], {}, unknown=unknown)
         except Exception as error:
-            return self._answer(['', []], {name: [str(error)]})
+            return self._answer(['', []], {name: [str(error)]}, unknown=unknown)
 
 
 def host_ids(hosts):
-    """The ids of the hosts argument; ids are found in XML documents without building objects."""
+    """The ids of the hosts argument, found in XML documents without building objects (the
+    classic model, whose plugin processes build their own)."""
     ids = []
     for host in hosts:
         if host.lstrip().startswith('<'):
@@ -324,10 +413,17 @@ def main():
     parser.add_argument('--host', default='127.0.0.1')
     parser.add_argument('--plugins', required=True, help='the plugin folder')
     parser.add_argument('--mode', choices=('inprocess', 'classic'), required=True)
+    parser.add_argument('--inventory', metavar='FOLDER',
+                        help='host and VM XML files for the ids requests send (inprocess only)')
+    parser.add_argument('--inventory-reads', choices=('startup', 'request'), default='startup',
+                        help='read the inventory folder once at startup (as the daemon does) or for every request')
     arguments = parser.parse_args()
+    if arguments.inventory and arguments.mode != 'inprocess':
+        parser.error('--inventory needs --mode inprocess')
 
     folder = os.path.abspath(arguments.plugins)
-    scheduler = Scheduler(folder, run_inprocess if arguments.mode == 'inprocess' else run_classic)
+    inventory = Inventory(arguments.inventory, arguments.inventory_reads == 'request') if arguments.inventory else None
+    scheduler = Scheduler(folder, arguments.mode, inventory)
     server = Server((arguments.host, arguments.port), requestHandler=Handler,
                     allow_none=True, logRequests=False)
     server.register_introspection_functions()

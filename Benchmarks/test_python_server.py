@@ -20,12 +20,12 @@ VM = 'vm-1'
 
 
 @contextlib.contextmanager
-def running(mode, folder, log_path):
+def running(mode, folder, log_path, *options):
     """(mode, port) of a server while it runs; then stopped, and checked to have exited cleanly."""
     with open(log_path, 'w+') as log:
         process = subprocess.Popen(
             [sys.executable, str(BENCHMARKS / 'python_server.py'), '--port', '0',
-             '--plugins', str(folder), '--mode', mode],
+             '--plugins', str(folder), '--mode', mode, *options],
             stdout=subprocess.DEVNULL, stderr=log)
         try:
             port = None
@@ -76,12 +76,19 @@ class says_nothing:
 class stays_put:
     def do_balance(self, hosts, args):
         return None
+
+
+class plain_ids_only:
+    def do_filter(self, hosts, vm, args):
+        if any(type(host) is not str for host in hosts) or type(vm) is not str:
+            raise TypeError('got objects')
+        return hosts
 """
 
 
 @pytest.fixture(scope='module', params=['inprocess', 'classic'])
 def broken_server(request, tmp_path_factory):
-    """A server whose folder also holds units that fail."""
+    """A server whose folder also holds units that fail, and one that fails when given objects."""
     folder = tmp_path_factory.mktemp('plugins-' + request.param)
     for plugin in (BENCHMARKS / 'plugins').glob('*.py'):
         shutil.copy(plugin, folder)
@@ -118,6 +125,69 @@ def test_hosts_sent_as_rest_xml_reach_the_plugins_as_objects(server):
     answer = proxy(server).runFilters(['accept_all', 'hosts_up', 'fewer_than_10_vms'], [hosts], vm, {})
     # The copies run 0..11 VMs: the last two have 10 or more.
     assert answer == {'result_code': 0, 'result': host_ids(12)[:10]}
+
+
+def test_ids_reach_the_units_as_plain_strings_and_xml_as_objects(broken_server):
+    answer = proxy(broken_server).runFilters(['plain_ids_only'], HOSTS, VM, {})
+    assert answer == {'result_code': 0, 'result': HOSTS}
+    sys.path.insert(0, str(BENCHMARKS))
+    from compare import SHARED, hosts_document, host_ids
+    vm = (SHARED / 'singlevm.xml').read_text(encoding='utf-8')
+    answer = proxy(broken_server).runFilters(['plain_ids_only'], [hosts_document(3)], vm, {})
+    assert answer['result'] == host_ids(3)
+    assert 'TypeError: got objects' in answer['plugin_errors']['plain_ids_only'][0]
+
+
+@pytest.fixture(scope='module')
+def inventory_server(tmp_path_factory):
+    """The in-process server with an inventory folder of 12 generated hosts and the sample VM."""
+    sys.path.insert(0, str(BENCHMARKS))
+    from compare import write_inventory
+    folder = write_inventory(tmp_path_factory.mktemp('inventory') / 'xml', 12)
+    with running('inprocess', BENCHMARKS / 'plugins', folder.parent / 'log', '--inventory', str(folder)) as server:
+        yield server
+
+
+def test_ids_an_inventory_knows_reach_the_plugins_as_objects(inventory_server):
+    from compare import VM as SAMPLE_VM, host_ids
+    answer = proxy(inventory_server).runFilters(['accept_all', 'hosts_up', 'fewer_than_10_vms'], host_ids(12),
+                                                SAMPLE_VM, {})
+    # The copies run 0..11 VMs: the last two have 10 or more.
+    assert answer == {'result_code': 0, 'result': host_ids(12)[:10]}
+    answer = proxy(inventory_server).runCostFunctions([['by_position', 1]], host_ids(3), SAMPLE_VM, {})
+    assert answer == {'result_code': 0, 'result': [[host, position] for position, host in enumerate(host_ids(3))]}
+
+
+def test_ids_the_inventory_does_not_know_stay_ids_and_are_listed(inventory_server):
+    from compare import VM as SAMPLE_VM, host_ids
+    hosts = [host_ids(1)[0], 'stranger']
+    answer = proxy(inventory_server).runFilters(['hosts_up'], hosts, SAMPLE_VM, {})
+    assert answer['result'] == hosts and answer['inventory_unknown'] == ['stranger']
+    assert "AttributeError: 'str' object has no attribute 'status'" in answer['plugin_errors']['hosts_up'][0]
+    answer = proxy(inventory_server).runFilters(['accept_all'], hosts, 'vm-new', {})
+    assert answer == {'result_code': 0, 'result': hosts, 'inventory_unknown': ['stranger', 'vm-new']}
+    answer = proxy(inventory_server).runLoadBalancing('move_first_vm', hosts, {})
+    assert answer == {'result_code': 0, 'result': ['vm-bench-0000', ['stranger']], 'inventory_unknown': ['stranger']}
+
+
+@pytest.mark.parametrize('reads', ['startup', 'request'])
+def test_the_inventory_folder_is_read_at_startup_or_for_every_request(tmp_path, reads):
+    sys.path.insert(0, str(BENCHMARKS))
+    from compare import VM as SAMPLE_VM, host_ids, write_inventory
+    folder = write_inventory(tmp_path / 'xml', 4)
+    with running('inprocess', BENCHMARKS / 'plugins', tmp_path / 'log', '--inventory', str(folder),
+                 '--inventory-reads', reads) as server:
+        assert 'inventory_unknown' not in proxy(server).runFilters(['hosts_up'], host_ids(4), SAMPLE_VM, {})
+        write_inventory(folder, 2)
+        answer = proxy(server).runFilters(['hosts_up'], host_ids(4), SAMPLE_VM, {})
+    assert answer.get('inventory_unknown') == (host_ids(4)[2:] if reads == 'request' else None)
+
+
+def test_inventory_needs_the_inprocess_mode(tmp_path):
+    done = subprocess.run([sys.executable, str(BENCHMARKS / 'python_server.py'), '--port', '0', '--plugins',
+                           str(BENCHMARKS / 'plugins'), '--mode', 'classic', '--inventory', str(tmp_path)],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2 and '--inventory needs --mode inprocess' in done.stderr
 
 
 @pytest.mark.parametrize('properties', ['', None])
