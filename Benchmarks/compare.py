@@ -290,7 +290,7 @@ def spread(values, digits=0):
 def main():
     started = time.monotonic()
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--rounds', type=int, default=3)
+    parser.add_argument('--rounds', type=int, default=3, help='0 only checks that the contenders agree')
     parser.add_argument('--seconds', type=int, default=3, help='wrk duration of one measurement')
     parser.add_argument('--connections', default='1,16',
                         help='comma-separated connection counts (the targets are read at 1 and 16)')
@@ -570,6 +570,8 @@ def render(results, names, idle, peak, soak, arguments, connection_counts):
         lines += [header, '|' + '---|' * (header.count('|') - 1)]
         most = max(connection_counts)
         for contender in names:
+            if not all(has(workload.name, connection, contender) for workload in growth for connection in (1, most)):
+                continue
             cells = [contender]
             for workload in growth:
                 cells.append('%.2f' % (1000 * median(workload.name, 1, contender, 'p50') / workload.hosts))

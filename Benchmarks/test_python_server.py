@@ -17,6 +17,7 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parent
 HOSTS = ['host-%d' % index for index in (3, 0, 4, 1, 2)]  # not sorted: the input order must be kept
 VM = 'vm-1'
+BALANCED_VM = '0b5e4c1a-7d2f-4e3b-9a6c-000000000001'  # what move_first_vm moves
 
 
 @contextlib.contextmanager
@@ -109,7 +110,7 @@ def test_discover_lists_the_nine_units(server):
         'balance': ['move_first_vm'],
     }
     assert answer['filters']['drop_first'] == ['Accepts every host but the first.', '']
-    assert answer['balance']['move_first_vm'] == ['Migrates vm-bench-0000 to any host but the first.', '']
+    assert answer['balance']['move_first_vm'] == ['Migrates VM %s to any host but the first.' % BALANCED_VM, '']
 
 
 def test_filters_intersect_in_input_order(server):
@@ -167,7 +168,7 @@ def test_ids_the_inventory_does_not_know_stay_ids_and_are_listed(inventory_serve
     answer = proxy(inventory_server).runFilters(['accept_all'], hosts, 'vm-new', {})
     assert answer == {'result_code': 0, 'result': hosts, 'inventory_unknown': ['stranger', 'vm-new']}
     answer = proxy(inventory_server).runLoadBalancing('move_first_vm', hosts, {})
-    assert answer == {'result_code': 0, 'result': ['vm-bench-0000', ['stranger']], 'inventory_unknown': ['stranger']}
+    assert answer == {'result_code': 0, 'result': [BALANCED_VM, ['stranger']], 'inventory_unknown': ['stranger']}
 
 
 @pytest.mark.parametrize('reads', ['startup', 'request'])
@@ -219,7 +220,7 @@ def test_costs_are_clamped_to_32_bits(server):
 
 def test_load_balancing(server):
     answer = proxy(server).runLoadBalancing('move_first_vm', HOSTS, {})
-    assert answer == {'result_code': 0, 'result': ['vm-bench-0000', HOSTS[1:]]}
+    assert answer == {'result_code': 0, 'result': [BALANCED_VM, HOSTS[1:]]}
 
 
 def test_unknown_filter_is_a_plugin_error_and_the_others_still_count(server):
