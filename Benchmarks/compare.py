@@ -432,14 +432,17 @@ def soak_daemon(daemon, body_file, total):
 
 
 def commit_of(binary):
-    """The commit of the checkout a binary was built in (.build/release/NAME), if git knows it."""
+    """The commit of the checkout a binary was built in (CHECKOUT/.build/...), if git knows it."""
+    parts = Path(os.path.abspath(binary)).parts
+    if '.build' not in parts:
+        return 'not built in a checkout'
+    checkout = Path(*parts[:parts.index('.build')])
     try:
-        checkout = Path(binary).resolve().parents[2]
         done = subprocess.run(['git', '-C', str(checkout), 'log', '-1', '--format=%h %s'], capture_output=True,
                               text=True, timeout=10)
-        return '%s, commit %s' % (checkout, done.stdout.strip()[:80]) if done.returncode == 0 else str(checkout)
-    except (OSError, IndexError, subprocess.TimeoutExpired):
-        return 'unknown'
+    except (OSError, subprocess.TimeoutExpired):
+        return str(checkout)
+    return '%s, commit %s' % (checkout, done.stdout.strip()[:80]) if done.returncode == 0 else str(checkout)
 
 
 def machine(arguments):

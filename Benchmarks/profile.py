@@ -203,7 +203,8 @@ def main():
             if value is None:
                 report.append('| %s | not counted |' % event)
             elif event == 'task-clock':
-                report.append('| task-clock (CPU us, perf attached) | %.0f |' % (value * 1000 / requests))
+                report.append('| task-clock (CPU us with perf attached%s) | %.0f |' % (
+                    ', and the malloc uprobe' if probing else '', value * 1000 / requests))
             else:
                 report.append('| %s | %.1f |' % (event, value / requests))
         if arguments.allocations and not probing:
