@@ -44,6 +44,16 @@ let package = Package(
                 // For MarkupScan, which bounds both libxml2 readers.
                 "XMLRPC",
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            // The plugin runtime's Python, compiled into the library as byte arrays
+            // (PackageResources.streams_py, ...): no file to find at run time.
+            resources: [
+                .embedInCode("PluginRuntime/streams.py"),
+                .embedInCode("PluginRuntime/entities.py"),
+                .embedInCode("PluginRuntime/fresh_modules.py"),
+                .embedInCode("PluginRuntime/plugin_folder.py"),
+                .embedInCode("PluginRuntime/plugin_loading.py"),
+                .embedInCode("PluginRuntime/unit_calls.py"),
             ]
         ),
 

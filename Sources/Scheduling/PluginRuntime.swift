@@ -1,6 +1,12 @@
 import EmbeddedPython
 
 /// The plugin runtime's Python functions, installed once in the interpreter.
+///
+/// They live in Python (Sources/Scheduling/PluginRuntime/*.py, embedded in the library)
+/// because they are plain Python semantics (exec a module body, find classes, clean
+/// docstrings, `ast.literal_eval`) that would be longer and slower to spell out through
+/// the C API. Everything around them (threads, deadlines, result checking, aggregation)
+/// is in Swift.
 final class PluginRuntime: Sendable {
     let loadPlugin: PythonHandle
     let forgetFolderModules: PythonHandle
@@ -8,8 +14,26 @@ final class PluginRuntime: Sendable {
     let parsePrinted: PythonHandle
     let entities: PythonEntityFactory
 
+    /// The runtime's files, run in this order in one namespace: a file uses what the files
+    /// before it define. Their code's file names start with "<scheduler-proxy", which error
+    /// reports skip to name the plugin's own line.
+    static let sources: [(file: String, text: [UInt8])] = [
+        ("streams.py", PackageResources.streams_py),
+        ("entities.py", PackageResources.entities_py),
+        ("fresh_modules.py", PackageResources.fresh_modules_py),
+        ("plugin_folder.py", PackageResources.plugin_folder_py),
+        ("plugin_loading.py", PackageResources.plugin_loading_py),
+        ("unit_calls.py", PackageResources.unit_calls_py),
+    ]
+
     init(_ gil: borrowing GIL) throws(PythonError) {
-        let namespace = try gil.run(pluginRuntimeSource, filename: "<scheduler-proxy plugin runtime>")
+        let namespace = gil.emptyDict()
+        for source in Self.sources {
+            let code = try gil.compile(
+                String(decoding: source.text, as: UTF8.self),
+                filename: "<scheduler-proxy plugin runtime/\(source.file)>")
+            try gil.exec(code, in: namespace)
+        }
         func function(_ name: String) throws(PythonError) -> PythonHandle {
             guard let function = try namespace.item(forKey: name) else {
                 throw PythonError(message: "plugin runtime has no \(name)")

@@ -34,7 +34,7 @@ def test_added_and_removed_unit_names_are_logged_once_each_with_the_engine_resta
         write(folder / 'first.py', FIRST.replace('return hosts', 'return hosts[:1]'))  # same name: no notice
         (folder / 'second.py').unlink()
         assert eventually(lambda: 'second' not in daemon.client().discover()['scores'])
-        assert eventually(lambda: len([l for l in daemon.log_text().splitlines() if NOTICE in l]) == 2)
+        assert eventually(lambda: len([line for line in daemon.log_text().splitlines() if NOTICE in line]) == 2)
         time.sleep(1)
         lines = [line for line in daemon.log_text().splitlines() if NOTICE in line]
         assert len(lines) == 2 and 'removed=scores second' in lines[1]
