@@ -104,6 +104,9 @@ let package = Package(
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "EmbeddedPython"]),
         .testTarget(name: "PluginWorkersTests", dependencies: ["PluginWorkers", "Scheduling"]),
         .testTarget(name: "SchedulerServerTests", dependencies: ["SchedulerServer", "XMLRPC", "Scheduling"]),
+        // The daemon's own code: reading scheduler.conf into each library's settings.
+        .testTarget(
+            name: "SchedulerProxyTests", dependencies: ["scheduler-proxy", "SchedulerServer", "Scheduling"]),
         .testTarget(
             name: "OVirtRESTTests",
             dependencies: [

@@ -1,4 +1,5 @@
 import Foundation
+import SchedulerServer
 import Scheduling
 
 /// The daemon's settings: the embedded defaults, then `scheduler.conf`, then
@@ -262,18 +263,10 @@ public struct ProxyConfiguration: Sendable, Equatable {
             range.contains(count * unit)
         else {
             throw fail(
-                "\(entry.key) must be a number of bytes from \(Self.bytes(range.lowerBound)) to "
-                    + "\(Self.bytes(range.upperBound)) (K, M and G suffixes allowed), got '\(entry.value)'")
+                "\(entry.key) must be a number of bytes from \(ByteCount.text(range.lowerBound)) to "
+                    + "\(ByteCount.text(range.upperBound)) (K, M and G suffixes allowed), got '\(entry.value)'")
         }
         return count * unit
-    }
-
-    static func bytes(_ count: Int) -> String {
-        for (suffix, shift) in [("G", 30), ("M", 20), ("K", 10)] where count >= 1 << shift && count % (1 << shift) == 0
-        {
-            return "\(count >> shift)\(suffix)"
-        }
-        return String(count)
     }
 
     /// A path to a file the daemon reads at startup; checked there, where a
@@ -337,8 +330,8 @@ public struct ProxyConfiguration: Sendable, Equatable {
         func fail(_ message: String) -> Problem { Problem(file: "configuration", line: 0, message: message) }
         guard limits.maxPendingBodyBytes >= limits.maxRequestBytes else {
             throw fail(
-                "max_pending_body_bytes (\(Self.bytes(limits.maxPendingBodyBytes))) must be at least "
-                    + "max_request_bytes (\(Self.bytes(limits.maxRequestBytes))), or no request of that size could be received"
+                "max_pending_body_bytes (\(ByteCount.text(limits.maxPendingBodyBytes))) must be at least "
+                    + "max_request_bytes (\(ByteCount.text(limits.maxRequestBytes))), or no request of that size could be received"
             )
         }
         switch inventory {

@@ -1,4 +1,5 @@
 import Foundation
+@testable import scheduler_proxy
 import SchedulerServer
 import Scheduling
 import Testing
