@@ -129,8 +129,7 @@ struct Serve: AsyncParsableCommand {
             stopWork: { scheduler.stopPythonCalls() })
         let watcher = PluginWatcher(
             scheduler: scheduler,
-            interval: configuration.reloadInterval > 0
-                ? .milliseconds(Int64((configuration.reloadInterval * 1000).rounded())) : nil,
+            interval: configuration.reloadInterval > 0 ? .seconds(configuration.reloadInterval) : nil,
             logger: logger)
         let group = ServiceGroup(
             configuration: .init(

@@ -1,8 +1,9 @@
 import Foundation
-@testable import scheduler_proxy
 import SchedulerServer
 import Scheduling
 import Testing
+
+@testable import scheduler_proxy
 
 private func write(_ text: String) throws -> String {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("conf-\(UUID().uuidString)")

@@ -1,8 +1,9 @@
 import Foundation
-@testable import scheduler_proxy
 import SchedulerServer
 import Scheduling
 import Testing
+
+@testable import scheduler_proxy
 
 @Suite struct ProxyConfigurationTests {
     private func write(_ text: String) throws -> String {
