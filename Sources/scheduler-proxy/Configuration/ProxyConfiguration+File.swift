@@ -62,7 +62,7 @@ extension ProxyConfiguration {
             case .maxPendingBodyBytes:
                 limits.maxPendingBodyBytes = try Self.byteCount(entry, in: Self.pendingBodyBytesRange, fail)
             case .shutdownGracePeriod:
-                limits.shutdownGracePeriod = try Self.duration(entry, in: Self.gracePeriodRange, fail)
+                shutdownGracePeriod = try Self.duration(entry, in: Self.gracePeriodRange, fail)
             case .maxConnections:
                 guard let value = Int(entry.value), Self.connectionsRange.contains(value) else {
                     throw fail(

@@ -15,6 +15,8 @@ public struct ProxyConfiguration: Sendable, Equatable {
     public var sslClientCA: String?
     /// Request size, header size, idle time and connection count limits.
     public var limits = HTTPServer.Limits()
+    /// How long requests in flight at shutdown may take to finish before their plugin calls are stopped.
+    public var shutdownGracePeriod: Duration = .seconds(30)
     public var pluginsPath = "python_plugins"
     public var pluginsConfPath = "etc/plugins"
     /// Seconds one unit call may take.
