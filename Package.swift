@@ -103,10 +103,17 @@ let package = Package(
         .testTarget(name: "EmbeddedPythonTests", dependencies: ["EmbeddedPython"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "EmbeddedPython"]),
         .testTarget(name: "PluginWorkersTests", dependencies: ["PluginWorkers", "Scheduling"]),
-        .testTarget(name: "SchedulerServerTests", dependencies: ["SchedulerServer", "XMLRPC", "Scheduling"]),
+        .testTarget(
+            name: "SchedulerServerTests",
+            dependencies: [
+                "SchedulerServer", "XMLRPC", "Scheduling",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         // The daemon's own code: reading scheduler.conf into each library's settings.
         .testTarget(
-            name: "SchedulerProxyTests", dependencies: ["scheduler-proxy", "SchedulerServer", "Scheduling"]),
+            name: "SchedulerProxyTests",
+            dependencies: ["scheduler-proxy", "SchedulerServer", "Scheduling", "PluginWorkers", "OVirtREST"]),
         .testTarget(
             name: "OVirtRESTTests",
             dependencies: [
