@@ -2,15 +2,15 @@ import Foundation
 import Scheduling
 
 extension ProxyConfiguration {
-    public struct Problem: Error, Sendable, CustomStringConvertible {
-        public var file: String
-        public var line: Int
-        public var message: String
-        public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
+    struct Problem: Error, Sendable, CustomStringConvertible {
+        var file: String
+        var line: Int
+        var message: String
+        var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
     }
 
     /// Reads `key = value` settings; relative paths resolve against the file's folder.
-    public mutating func apply(file path: String) throws(Problem) {
+    mutating func apply(file path: String) throws(Problem) {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)

@@ -4,60 +4,60 @@ import Scheduling
 
 /// The daemon's settings: the embedded defaults, then `scheduler.conf`, then
 /// command-line flags, each overriding the one before.
-public struct ProxyConfiguration: Sendable, Equatable {
-    public var host = "127.0.0.1"
-    public var port = 18781
-    public var ssl = false
+struct ProxyConfiguration: Sendable, Equatable {
+    var host = "127.0.0.1"
+    var port = 18781
+    var ssl = false
     /// PEM files for HTTPS: the certificate (chain) and its unencrypted private key.
-    public var sslCert: String?
-    public var sslKey: String?
+    var sslCert: String?
+    var sslKey: String?
     /// A PEM CA bundle; when set, clients must present a certificate it signed.
-    public var sslClientCA: String?
+    var sslClientCA: String?
     /// Request size, header size, idle time and connection count limits.
-    public var limits = HTTPServer.Limits()
+    var limits = HTTPServer.Limits()
     /// How long requests in flight at shutdown may take to finish before their plugin calls are stopped.
-    public var shutdownGracePeriod: Duration = .seconds(30)
-    public var pluginsPath = "python_plugins"
-    public var pluginsConfPath = "etc/plugins"
+    var shutdownGracePeriod: Duration = .seconds(30)
+    var pluginsPath = "python_plugins"
+    var pluginsConfPath = "etc/plugins"
     /// Seconds one unit call may take.
-    public var pluginTimeout = 30.0
+    var pluginTimeout = 30.0
     /// How many plugin calls may run at once (they share the GIL).
-    public var pythonThreads = 8
-    public var logLevel = "info"
+    var pythonThreads = 8
+    var logLevel = "info"
     /// Seconds a whole request may take, whatever its units' own deadlines.
-    public var requestTimeout = 60.0
+    var requestTimeout = 60.0
     /// Where hosts and VMs sent as bare ids are looked up.
-    public var inventory = InventoryMode.none
-    public var inventoryPath: String?
-    public var ovirtURL: String?
-    public var ovirtUser: String?
-    public var ovirtPasswordFile: String?
-    public var ovirtCAFile: String?
+    var inventory = InventoryMode.none
+    var inventoryPath: String?
+    var ovirtURL: String?
+    var ovirtUser: String?
+    var ovirtPasswordFile: String?
+    var ovirtCAFile: String?
     /// Seconds an entity fetched from the engine is reused.
-    public var inventoryTTL = 30.0
+    var inventoryTTL = 30.0
     /// Seconds between checks of the plugin folder for edits; 0: only on SIGHUP.
-    public var reloadInterval = 2.0
+    var reloadInterval = 2.0
     /// Where Python plugins run: in the daemon's threads, or in worker processes.
-    public var isolation = Isolation.thread
+    var isolation = Isolation.thread
     /// Worker processes running plugin calls at once (`isolation = process`).
-    public var workerCount = 2
+    var workerCount = 2
     /// Calls a worker answers before it is replaced.
-    public var workerMaxCalls = 10_000
+    var workerMaxCalls = 10_000
     /// Resident megabytes past which a worker is replaced, checked between calls.
-    public var workerMaxRSSMegabytes = 512
+    var workerMaxRSSMegabytes = 512
     /// How cost functions' scores reach the engine: summed (and how normalised), or per unit.
-    public var scoring = ScoringSettings()
+    var scoring = ScoringSettings()
     /// A unit with this many calls stuck past their deadline at once is quarantined.
-    public var maxStuckCalls = 4
+    var maxStuckCalls = 4
 
-    public enum Isolation: String, Sendable, CaseIterable {
+    enum Isolation: String, Sendable, CaseIterable {
         /// Plugins run on the daemon's own threads: fastest, but a crash is the daemon's.
         case thread
         /// Plugins run in worker processes: a crash, exit or hang in C costs a worker.
         case process
     }
 
-    public enum InventoryMode: String, Sendable, CaseIterable {
+    enum InventoryMode: String, Sendable, CaseIterable {
         /// Plugins get the ids the engine sent.
         case none
         /// A folder of host and VM XML files.
@@ -66,12 +66,10 @@ public struct ProxyConfiguration: Sendable, Equatable {
         case ovirt
     }
 
-    public init() {}
-
     /// Every key `scheduler.conf` may set. The parser switches over these
     /// exhaustively, so a key cannot be read without being listed here (and a
     /// test holds `etc/scheduler.conf` to this list).
-    public enum Key: String, CaseIterable, Sendable {
+    enum Key: String, CaseIterable, Sendable {
         case host
         case port
         case ssl
@@ -109,12 +107,12 @@ public struct ProxyConfiguration: Sendable, Equatable {
         case maxStuckCalls = "max_stuck_calls"
     }
 
-    public static var knownKeys: [String] { Key.allCases.map(\.rawValue) }
+    static var knownKeys: [String] { Key.allCases.map(\.rawValue) }
 
-    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+    static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
     /// Settings that only make sense together; checked once every source has been applied.
-    public func validate() throws(Problem) {
+    func validate() throws(Problem) {
         func fail(_ message: String) -> Problem { Problem(file: "configuration", line: 0, message: message) }
         guard limits.maxPendingBodyBytes >= limits.maxRequestBytes else {
             throw fail(
