@@ -24,4 +24,36 @@ extension ProxyConfiguration {
             return CachedInventory(OVirtInventory(client: client, limits: limits), ttl: .seconds(inventoryTTL))
         }
     }
+
+    /// Reads one of the keys for where hosts and VMs sent as ids are looked up; false when `key` is not one of them.
+    mutating func readInventoryKey(
+        _ key: Key, _ entry: KeyValueFile.Entry, folder: String, _ fail: (String) -> Problem
+    ) throws(Problem) -> Bool {
+        switch key {
+        case .inventory:
+            guard let mode = InventoryMode(rawValue: entry.value) else {
+                let modes = InventoryMode.allCases.map(\.rawValue).joined(separator: ", ")
+                throw fail("inventory must be one of \(modes), got '\(entry.value)'")
+            }
+            inventory = mode
+        case .inventoryPath:
+            inventoryPath = Self.resolve(entry.value, against: folder)
+        case .ovirtURL:
+            guard entry.value.hasPrefix("http://") || entry.value.hasPrefix("https://") else {
+                throw fail("ovirt_url must start with http:// or https://, got '\(entry.value)'")
+            }
+            ovirtURL = entry.value
+        case .ovirtUser:
+            ovirtUser = entry.value
+        case .ovirtPasswordFile:
+            ovirtPasswordFile = Self.resolve(entry.value, against: folder)
+        case .ovirtCAFile:
+            ovirtCAFile = Self.resolve(entry.value, against: folder)
+        case .inventoryTTL:
+            inventoryTTL = try Self.seconds(entry, allowingZero: "fetches every time", fail)
+        default:
+            return false
+        }
+        return true
+    }
 }

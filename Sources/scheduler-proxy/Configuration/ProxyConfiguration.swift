@@ -66,9 +66,10 @@ struct ProxyConfiguration: Sendable, Equatable {
         case ovirt
     }
 
-    /// Every key `scheduler.conf` may set. The parser switches over these
-    /// exhaustively, so a key cannot be read without being listed here (and a
-    /// test holds `etc/scheduler.conf` to this list).
+    /// Every key `scheduler.conf` may set, in the order the unknown-key message lists them.
+    /// Each library's reader (`readServerKey`, ...) switches over these, so a key cannot be
+    /// read without being listed here; a test holds `etc/scheduler.conf` to this list and
+    /// applies every key in it, so none listed is left without a reader.
     enum Key: String, CaseIterable, Sendable {
         case host
         case port
