@@ -1,5 +1,4 @@
 import OVirtREST
-import SchedulerServer
 import Scheduling
 
 /// The engine's REST API as an inventory: one search per batch of ids, answered with
