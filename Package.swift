@@ -92,7 +92,6 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -106,6 +105,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -113,7 +113,17 @@ let package = Package(
         .testTarget(name: "EmbeddedPythonTests", dependencies: ["EmbeddedPython"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "EmbeddedPython"]),
         .testTarget(name: "PluginWorkersTests", dependencies: ["PluginWorkers", "Scheduling"]),
-        .testTarget(name: "SchedulerServerTests", dependencies: ["SchedulerServer", "XMLRPC", "Scheduling"]),
+        .testTarget(
+            name: "SchedulerServerTests",
+            dependencies: [
+                "SchedulerServer", "XMLRPC", "Scheduling",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
+        // The daemon's own code: reading scheduler.conf into each library's settings.
+        .testTarget(
+            name: "SchedulerProxyTests",
+            dependencies: ["scheduler-proxy", "SchedulerServer", "Scheduling", "PluginWorkers", "OVirtREST"]),
         .testTarget(
             name: "OVirtRESTTests",
             dependencies: [

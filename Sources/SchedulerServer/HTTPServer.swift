@@ -13,6 +13,11 @@ import ServiceLifecycle
 /// The event loops only move bytes; each request is answered by a Swift task,
 /// and plugin calls go on to the Python call pool, so a slow plugin never
 /// holds up other connections.
+///
+/// A ServiceLifecycle service. At graceful shutdown it stops accepting and lets every open
+/// connection finish the request it is on; when the group cancels it (the shutdown grace
+/// period is over), the service that owns the plugin calls stops those still running, and
+/// the server gives their requests a moment to be answered before closing what is left.
 public final class HTTPServer: Service, Sendable {
     /// What one client may cost the daemon. The defaults are far above what the
     /// engine sends and far below what would hurt the machine.
@@ -35,8 +40,6 @@ public final class HTTPServer: Service, Sendable {
         /// Bytes of request bodies still being received, on every connection together; a body that
         /// would take them past this is answered 503.
         public var maxPendingBodyBytes = 256 << 20
-        /// How long in-flight requests may take to finish at shutdown.
-        public var shutdownGracePeriod: Duration = .seconds(30)
         public init() {}
     }
 
@@ -49,21 +52,17 @@ public final class HTTPServer: Service, Sendable {
     private let boundAddress = NIOLockedValueBox<SocketAddress?>(nil)
     private let connections: OpenConnections
     private let pendingBodies: PendingBodyBudget
-    private let stopWork: @Sendable () -> Void
 
-    /// - Parameter stopWork: called at shutdown when the grace period is over and requests
-    ///   are still in flight, to make them answer now (the daemon stops its plugin calls).
     /// - Parameter listening: bound with `ListeningSocket.bind` before the plugins load.
     public init(
         listening: ListeningSocket, limits: Limits = .init(), tls: ServerTLS? = nil, service: SchedulerService,
-        logger: Logger, stopWork: @escaping @Sendable () -> Void = {}
+        logger: Logger
     ) {
         self.listening = listening
         self.limits = limits
         self.tls = tls
         self.service = service
         self.logger = logger
-        self.stopWork = stopWork
         connections = OpenConnections(limit: limits.maxConnections)
         pendingBodies = PendingBodyBudget(limit: limits.maxPendingBodyBytes)
         group = MultiThreadedEventLoopGroup.singleton
@@ -71,6 +70,9 @@ public final class HTTPServer: Service, Sendable {
 
     /// The address actually bound (useful with port 0).
     public var localAddress: SocketAddress? { boundAddress.withLockedValue { $0 } }
+
+    /// Whether any connection is open; at shutdown, whether requests are still being answered.
+    public var hasOpenConnections: Bool { !connections.isEmpty }
 
     public func run() async throws {
         let channel = try await bind()
@@ -84,7 +86,9 @@ public final class HTTPServer: Service, Sendable {
             logger.info("listening on http://\(shown)")
         }
         SystemdReadiness.ready(status: "listening on \(shown)")
-        try await gracefulShutdown()
+        // Cancellation before this service's turn to shut down (a grace period already over,
+        // or another service failed) ends serving all the same.
+        try? await gracefulShutdown()
         SystemdReadiness.stopping()
         logger.info("shutting down: no new connections; finishing requests in flight")
         try? await channel.close()
@@ -175,28 +179,27 @@ public final class HTTPServer: Service, Sendable {
         return .compressIfPossible
     }
 
-    /// Lets every open connection finish its current request, then closes it.
+    /// How long the requests still in flight when the grace period is over get to be answered
+    /// with their stopped plugin calls left out.
+    static let answerStoppedCallsWithin = TimeAmount.seconds(2)
+
+    /// Lets every open connection finish its current request, then close; waits on their close
+    /// futures until they have all closed or the group cancels this task.
     private func quiesce() async {
-        for channel in connections.all {
+        // The listening socket is closed: no connection joins these.
+        let open = connections.all
+        guard !open.isEmpty else { return }
+        for channel in open {
             channel.eventLoop.execute {
                 channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
             }
         }
-        let deadline = ContinuousClock.now + limits.shutdownGracePeriod
-        while ContinuousClock.now < deadline, !connections.all.isEmpty {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        if !connections.all.isEmpty {
-            logger.notice("the shutdown grace period is over: stopping the plugin calls still running")
-            stopWork()
-            // Long enough for the requests to be answered with the stopped calls left out.
-            let answered = ContinuousClock.now + .seconds(2)
-            while ContinuousClock.now < answered, !connections.all.isEmpty {
-                try? await Task.sleep(for: .milliseconds(20))
+        let allClosed = EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: group.any())
+        guard await !allClosed.completedUnlessCancelled() else { return }
+        if await !allClosed.completed(within: Self.answerStoppedCallsWithin) {
+            for channel in connections.all {
+                try? await channel.close()
             }
-        }
-        for channel in connections.all {
-            try? await channel.close()
         }
     }
 }

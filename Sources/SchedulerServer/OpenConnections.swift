@@ -26,6 +26,8 @@ final class OpenConnections: Sendable {
 
     var all: [any Channel] { state.withLockedValue { Array($0.channels.values) } }
 
+    var isEmpty: Bool { state.withLockedValue { $0.channels.isEmpty } }
+
     func admit(_ channel: any Channel) -> Admission {
         state.withLockedValue { state in
             guard state.channels.count >= limit else {

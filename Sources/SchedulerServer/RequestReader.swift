@@ -153,7 +153,7 @@ final class RequestReader: ChannelInboundHandler, RemovableChannelHandler {
                 Refusal(
                     status: .payloadTooLarge,
                     reason: "the request body, decompressed, is larger than max_request_bytes "
-                        + "(\(ProxyConfiguration.bytes(limits.maxRequestBytes)))"))
+                        + "(\(ByteCount.text(limits.maxRequestBytes)))"))
         case is NIOHTTPDecompression.DecompressionError, is NIOHTTPDecompression.ExtraDecompressionError:
             refuse(
                 context,
@@ -170,14 +170,14 @@ final class RequestReader: ChannelInboundHandler, RemovableChannelHandler {
         return Refusal(
             status: .payloadTooLarge,
             reason: "the request body \(size)is larger than max_request_bytes "
-                + "(\(ProxyConfiguration.bytes(limits.maxRequestBytes)))")
+                + "(\(ByteCount.text(limits.maxRequestBytes)))")
     }
 
     private static func busy(_ budget: PendingBodyBudget) -> Refusal {
         Refusal(
             status: .serviceUnavailable,
             reason: "the daemon is receiving as many request bodies as max_pending_body_bytes "
-                + "(\(ProxyConfiguration.bytes(budget.limit))) allows; try again shortly")
+                + "(\(ByteCount.text(budget.limit))) allows; try again shortly")
     }
 
     /// A body must keep up with `min_body_rate` after a first `header_timeout`: by then, `received`
@@ -198,7 +198,7 @@ final class RequestReader: ChannelInboundHandler, RemovableChannelHandler {
                     Refusal(
                         status: .requestTimeout,
                         reason: "the request body arrived slower than min_body_rate "
-                            + "(\(ProxyConfiguration.bytes(limits.minBodyRate)) bytes a second)"))
+                            + "(\(ByteCount.text(limits.minBodyRate)) bytes a second)"))
             } else {
                 scheduleRateCheck(context)
             }

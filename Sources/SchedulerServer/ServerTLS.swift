@@ -17,6 +17,7 @@ public struct ServerTLS: Sendable {
 
     public struct Problem: Error, Sendable, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     public init(certificate certificatePath: String, key keyPath: String, clientCA clientCAPath: String?)
@@ -84,17 +85,5 @@ public struct ServerTLS: Sendable {
             throw Problem(description: "\(key) \(path): no PEM certificate in it")
         }
         return certificates
-    }
-}
-
-extension ProxyConfiguration {
-    /// The HTTPS identity `ssl`, `ssl_cert`, `ssl_key` and `ssl_client_ca`
-    /// describe, loaded and checked; nil when `ssl` is false.
-    public func loadTLS() throws(ServerTLS.Problem) -> ServerTLS? {
-        guard ssl else { return nil }
-        guard let sslCert, let sslKey else {
-            throw ServerTLS.Problem(description: "ssl = true needs ssl_cert and ssl_key (PEM files)")
-        }
-        return try ServerTLS(certificate: sslCert, key: sslKey, clientCA: sslClientCA)
     }
 }

@@ -125,16 +125,23 @@ struct Serve: AsyncParsableCommand {
         }
         let server = HTTPServer(
             listening: listening, limits: configuration.limits, tls: tls,
-            service: SchedulerService(scheduler: scheduler), logger: logger,
-            stopWork: { scheduler.stopPythonCalls() })
+            service: SchedulerService(scheduler: scheduler), logger: logger)
         let watcher = PluginWatcher(
             scheduler: scheduler,
-            interval: configuration.reloadInterval > 0
-                ? .milliseconds(Int64((configuration.reloadInterval * 1000).rounded())) : nil,
+            interval: configuration.reloadInterval > 0 ? .seconds(configuration.reloadInterval) : nil,
             logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [server, watcher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // Shut down in the reverse order: the watcher, then the server (no new connections, open
+        // ones finish their request), then the plugin calls. Past the grace period the group
+        // cancels them all, which stops the plugin calls still running.
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [
+                PluginCallService(
+                    scheduler: scheduler, requestsInFlight: { server.hasOpenConnections }, logger: logger),
+                server, watcher,
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod
+        let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
         logger.info("stopped")
     }

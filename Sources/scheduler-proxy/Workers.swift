@@ -5,21 +5,6 @@ import PluginWorkers
 import SchedulerServer
 import Scheduling
 
-extension ProxyConfiguration {
-    /// The worker processes `isolation = process` asks for; nil when plugins run in the daemon's threads.
-    func makeWorkers(logger: Logger) throws -> PluginWorkerPool? {
-        guard isolation == .process else { return nil }
-        // This very binary, so that workers load plugins exactly as the daemon does.
-        let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-        let command = [executable, "worker", "--plugins", pluginsPath, "--plugins-conf", pluginsConfPath]
-        return PluginWorkerPool(
-            settings: WorkerPoolSettings(
-                command: command, workerCount: workerCount, maxCalls: workerMaxCalls,
-                maxResidentMegabytes: workerMaxRSSMegabytes),
-            logger: logger)
-    }
-}
-
 /// One plugin worker process, started by the daemon with `isolation = process`: not for people.
 struct Worker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

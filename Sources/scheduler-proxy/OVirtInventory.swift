@@ -1,29 +1,5 @@
 import OVirtREST
-import SchedulerServer
 import Scheduling
-
-extension ProxyConfiguration {
-    /// The inventory the configuration asks for; nil when plugins get ids only.
-    func makeInventory() throws -> (any Inventory)? {
-        try validate()
-        switch inventory {
-        case .none:
-            return nil
-        case .files:
-            return try FileInventory(folder: inventoryPath ?? "", limits: pluginSettings.entityLimits)
-        case .ovirt:
-            let limits = pluginSettings.entityLimits
-            let client = try OVirtRESTClient(
-                settings: OVirtRESTSettings(
-                    url: ovirtURL ?? "", user: ovirtUser ?? "",
-                    password: try OVirtRESTSettings.password(fromFile: ovirtPasswordFile ?? ""),
-                    caFile: ovirtCAFile, maxResponseBytes: limits.maxBytes))
-            return CachedInventory(
-                OVirtInventory(client: client, limits: limits),
-                ttl: .milliseconds(Int64((inventoryTTL * 1000).rounded())))
-        }
-    }
-}
 
 /// The engine's REST API as an inventory: one search per batch of ids, answered with
 /// the `<hosts>`/`<vms>` documents the client fetched, parsed here without the GIL.

@@ -5,19 +5,13 @@ import UnixSignals
 
 /// Serves edited plugins without a restart: polls the plugin folder (a listing and a
 /// few stat calls), and reloads on SIGHUP as daemons conventionally do.
-public struct PluginWatcher: Service {
+struct PluginWatcher: Service {
     let scheduler: Scheduler
     /// nil: only SIGHUP reloads.
     let interval: Duration?
     let logger: Logger
 
-    public init(scheduler: Scheduler, interval: Duration?, logger: Logger) {
-        self.scheduler = scheduler
-        self.interval = interval
-        self.logger = logger
-    }
-
-    public func run() async throws {
+    func run() async throws {
         await withDiscardingTaskGroup { group in
             group.addTask {
                 for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {

@@ -3,6 +3,8 @@ import SchedulerServer
 import Scheduling
 import Testing
 
+@testable import scheduler_proxy
+
 private func write(_ text: String) throws -> String {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("conf-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

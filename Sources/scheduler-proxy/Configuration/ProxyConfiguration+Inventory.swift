@@ -1,0 +1,59 @@
+import OVirtREST
+import Scheduling
+
+extension ProxyConfiguration {
+    /// What the REST client needs of these settings (`ovirt_*`), with the password read from its file.
+    func ovirtRESTSettings(maxResponseBytes: Int) throws(OVirtRESTError) -> OVirtRESTSettings {
+        OVirtRESTSettings(
+            url: ovirtURL ?? "", user: ovirtUser ?? "",
+            password: try OVirtRESTSettings.password(fromFile: ovirtPasswordFile ?? ""),
+            caFile: ovirtCAFile, maxResponseBytes: maxResponseBytes)
+    }
+
+    /// The inventory the configuration asks for; nil when plugins get ids only.
+    func makeInventory() throws -> (any Inventory)? {
+        try validate()
+        let limits = pluginSettings.entityLimits
+        switch inventory {
+        case .none:
+            return nil
+        case .files:
+            return try FileInventory(folder: inventoryPath ?? "", limits: limits)
+        case .ovirt:
+            let client = try OVirtRESTClient(settings: try ovirtRESTSettings(maxResponseBytes: limits.maxBytes))
+            return CachedInventory(OVirtInventory(client: client, limits: limits), ttl: .seconds(inventoryTTL))
+        }
+    }
+
+    /// Reads one of the keys for where hosts and VMs sent as ids are looked up; false when `key` is not one of them.
+    mutating func readInventoryKey(
+        _ key: Key, _ entry: KeyValueFile.Entry, folder: String, _ fail: (String) -> Problem
+    ) throws(Problem) -> Bool {
+        switch key {
+        case .inventory:
+            guard let mode = InventoryMode(rawValue: entry.value) else {
+                let modes = InventoryMode.allCases.map(\.rawValue).joined(separator: ", ")
+                throw fail("inventory must be one of \(modes), got '\(entry.value)'")
+            }
+            inventory = mode
+        case .inventoryPath:
+            inventoryPath = Self.resolve(entry.value, against: folder)
+        case .ovirtURL:
+            guard entry.value.hasPrefix("http://") || entry.value.hasPrefix("https://") else {
+                throw fail("ovirt_url must start with http:// or https://, got '\(entry.value)'")
+            }
+            ovirtURL = entry.value
+        case .ovirtUser:
+            ovirtUser = entry.value
+        case .ovirtPasswordFile:
+            ovirtPasswordFile = Self.resolve(entry.value, against: folder)
+        case .ovirtCAFile:
+            ovirtCAFile = Self.resolve(entry.value, against: folder)
+        case .inventoryTTL:
+            inventoryTTL = try Self.seconds(entry, allowingZero: "fetches every time", fail)
+        default:
+            return false
+        }
+        return true
+    }
+}
