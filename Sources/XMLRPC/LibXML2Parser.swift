@@ -1,4 +1,5 @@
 internal import CLibXML2
+internal import XMLSAX
 
 // libxml2 must be initialised once before parsers run on several threads; a global's initializer
 // runs exactly once, whichever thread gets there first.

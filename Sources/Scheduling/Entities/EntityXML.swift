@@ -1,5 +1,5 @@
 internal import CLibXML2
-import XMLRPC
+internal import XMLSAX
 
 /// Why a host or VM document could not be read.
 public struct EntityXMLError: Error, Sendable, Equatable, CustomStringConvertible {
