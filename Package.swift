@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "XMLSAX", dependencies: ["CLibXML2"]),
 
         // XML-RPC values, a streaming request decoder and a response encoder. Knows nothing of Python.
-        .target(name: "XMLRPC", dependencies: ["XMLSAX", "CLibXML2"]),
+        .target(name: "XMLRPC", dependencies: ["XMLSAX"]),
 
         // The embedded interpreter: GIL proof, owned/borrowed references, the Python call pool.
         .target(name: "EmbeddedPython", dependencies: ["CPython"]),
@@ -44,7 +44,6 @@ let package = Package(
             dependencies: [
                 "EmbeddedPython",
                 .product(name: "DequeModule", package: "swift-collections"),
-                "CLibXML2",
                 "XMLSAX",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -102,6 +101,7 @@ let package = Package(
             ]
         ),
 
+        .testTarget(name: "XMLSAXTests", dependencies: ["XMLSAX"]),
         .testTarget(name: "XMLRPCTests", dependencies: ["XMLRPC", "XMLSAX"]),
         .testTarget(name: "EmbeddedPythonTests", dependencies: ["EmbeddedPython"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "EmbeddedPython"]),
