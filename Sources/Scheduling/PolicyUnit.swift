@@ -55,6 +55,6 @@ public struct PluginLoadError: Error, Sendable, Equatable, Codable, CustomString
 
     /// `file:line: message`, the form compilers use, so editors can jump to it.
     public var description: String {
-        line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)"
+        FileLocation(file: file, line: line).describe(message)
     }
 }
