@@ -28,8 +28,12 @@ let package = Package(
         .systemLibrary(name: "CPython", pkgConfig: "python3-embed", providers: [.apt(["python3-dev"])]),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
 
+        // libxml2 read as SAX events, bounded by a markup pre-scan: never a DTD, an entity or the
+        // network. Both XML readers (XML-RPC bodies, host and VM documents) go through it.
+        .target(name: "XMLSAX", dependencies: ["CLibXML2"]),
+
         // XML-RPC values, a streaming request decoder and a response encoder. Knows nothing of Python.
-        .target(name: "XMLRPC", dependencies: ["CLibXML2"]),
+        .target(name: "XMLRPC", dependencies: ["XMLSAX"]),
 
         // The embedded interpreter: GIL proof, owned/borrowed references, the Python call pool.
         .target(name: "EmbeddedPython", dependencies: ["CPython"]),
@@ -40,9 +44,7 @@ let package = Package(
             dependencies: [
                 "EmbeddedPython",
                 .product(name: "DequeModule", package: "swift-collections"),
-                "CLibXML2",
-                // For MarkupScan, which bounds both libxml2 readers.
-                "XMLRPC",
+                "XMLSAX",
                 .product(name: "Logging", package: "swift-log"),
             ],
             // The plugin runtime's Python, compiled into the library as byte arrays
@@ -109,7 +111,8 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "XMLRPCTests", dependencies: ["XMLRPC"]),
+        .testTarget(name: "XMLSAXTests", dependencies: ["XMLSAX"]),
+        .testTarget(name: "XMLRPCTests", dependencies: ["XMLRPC", "XMLSAX"]),
         .testTarget(name: "EmbeddedPythonTests", dependencies: ["EmbeddedPython"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "EmbeddedPython"]),
         .testTarget(name: "PluginWorkersTests", dependencies: ["PluginWorkers", "Scheduling"]),

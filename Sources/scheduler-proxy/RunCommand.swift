@@ -15,16 +15,10 @@ struct Run: AsyncParsableCommand {
             Exits 0 when every unit succeeded, 1 when one failed (the result leaves it out, as the daemon's does).
             """)
 
-    enum Kind: String, ExpressibleByArgument, CaseIterable {
-        case filter
-        case score
-        case balance
-    }
-
     @OptionGroup var options: ConfigurationOptions
 
     @Argument(help: "filter, score or balance.")
-    var kind: Kind
+    var kind: UnitKind
 
     @Argument(help: "Unit names; for score, NAME:WEIGHT (weight 1 when left out). balance takes one.")
     var units: [String]

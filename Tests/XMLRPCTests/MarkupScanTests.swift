@@ -1,5 +1,6 @@
 import Testing
 import XMLRPC
+import XMLSAX
 
 /// The pre-scan that keeps libxml2 from its quadratic work, and the answers both readers give.
 @Suite struct MarkupScanTests {

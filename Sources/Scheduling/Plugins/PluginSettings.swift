@@ -1,0 +1,34 @@
+import EmbeddedPython
+import Foundation
+import Logging
+
+/// Where plugins come from and the limits their calls run under.
+public struct PluginSettings: Sendable {
+    /// The folder of `*.py` plugin files.
+    public var pluginsPath: String
+    /// The folder of per-plugin `NAME.conf` files.
+    public var pluginsConfPath: String
+    /// Deadline of one unit call, unless its file's .conf says otherwise.
+    public var pluginTimeout: Duration
+    /// Most characters a call may print to stdout or stderr.
+    public var outputLimit: Int
+    /// Bounds on each host or VM document a request carries.
+    public var entityLimits: EntityXMLLimits = .init()
+    /// How cost functions' scores combine in the answer.
+    public var scoring = ScoringSettings()
+    /// The whole request's deadline: no unit runs past it, whatever its own timeout.
+    public var requestTimeout: Duration
+    /// A unit with this many calls stuck past their deadline at once is quarantined.
+    public var maxStuckCalls = 4
+
+    public init(
+        pluginsPath: String = "python_plugins", pluginsConfPath: String = "etc/plugins",
+        pluginTimeout: Duration = .seconds(30), requestTimeout: Duration = .seconds(60), outputLimit: Int = 8 << 20
+    ) {
+        self.requestTimeout = requestTimeout
+        self.pluginsPath = pluginsPath
+        self.pluginsConfPath = pluginsConfPath
+        self.pluginTimeout = pluginTimeout
+        self.outputLimit = outputLimit
+    }
+}
