@@ -143,7 +143,7 @@ extension PluginRuntime {
             return error.description
         }
         let file = location.file.split(separator: "/").last.map(String.init) ?? location.file
-        return "\(error.description) (\(file):\(location.line))"
+        return "\(error.description) (\(FileLocation(file: file, line: location.line)))"
     }
 }
 

@@ -36,7 +36,7 @@ struct PluginFileConfig {
                     PropertyRules.pairs(entry.value), uniquingKeysWith: { _, last in last })
             case "timeout":
                 if let seconds = Double(entry.value), seconds > 0, seconds.isFinite {
-                    config.timeout = .milliseconds(Int64((seconds * 1000).rounded()))
+                    config.timeout = .seconds(seconds)
                 } else {
                     config.problems.append(
                         PluginLoadError(

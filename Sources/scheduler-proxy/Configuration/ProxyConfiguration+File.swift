@@ -6,7 +6,7 @@ extension ProxyConfiguration {
         var file: String
         var line: Int
         var message: String
-        var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
+        var description: String { FileLocation(file: file, line: line).describe(message) }
     }
 
     /// Reads `key = value` settings; relative paths resolve against the file's folder.
