@@ -270,14 +270,15 @@ struct PythonEntities: Sendable {
         -> PyOwned?
     {
         var found: PyOwned?
-        for attribute in element.attributes where Self.pythonName(attribute.name, is: name) {
-            found = scalar(attribute.value, gil)
+        // By position: a copy of each child would retain and release its four arrays and strings.
+        for position in element.attributes.indices where Self.pythonName(element.attributes[position].name, is: name) {
+            found = scalar(element.attributes[position].value, gil)
         }
         if name == "text", !element.text.isEmpty, !(element.attributes.isEmpty && element.children.isEmpty) {
             found = scalar(element.text, gil)
         }
-        for child in element.children where Self.pythonName(child.name, is: name) {
-            let value = try value(of: child, gil)
+        for position in element.children.indices where Self.pythonName(element.children[position].name, is: name) {
+            let value = try value(of: element.children[position], gil)
             if let earlier = found.take() {
                 if earlier.isExactList {
                     try earlier.append(value)
@@ -314,7 +315,8 @@ struct PythonEntities: Sendable {
     /// Whether the XML name becomes the Python name `name`; most XML names are already
     /// identifiers, compared without making their Python name.
     static func pythonName(_ xmlName: String, is name: String) -> Bool {
-        isIdentifier(xmlName) ? xmlName == name : pythonName(xmlName) == name
+        if xmlName == name { return isIdentifier(xmlName) || pythonName(xmlName) == name }
+        return !isIdentifier(xmlName) && pythonName(xmlName) == name
     }
 
     private static func isIdentifier(_ xmlName: String) -> Bool {
