@@ -241,6 +241,17 @@ extension PythonReference where Self: ~Copyable {
     /// A `list` itself, not a subclass.
     public var isExactList: Bool { sp_list_check_exact(raw) != 0 }
 
+    /// A new list holding the same items (`list[:]`, done in C): one prebuilt list handed
+    /// to many callers, each free to change its own copy.
+    public func listCopy() throws(PythonError) -> PyOwned {
+        try PyOwned(newReference: PyList_GetSlice(raw, 0, Int.max))
+    }
+
+    /// `dict.clear()` on a dict.
+    public func clearDict() {
+        PyDict_Clear(raw)
+    }
+
     /// Visits the items of any iterable, stopping after `limit` items with an error
     /// (a generator that never ends must not hang the caller forever).
     public func forEachItem(

@@ -84,7 +84,7 @@ extension PluginRuntime {
     ) throws(UnitFailure) -> UnitOutput {
         do {
             let builder = entities.builder
-            let hostList = try arguments.pythonHosts(builder, gil)
+            let hostList = try entities.hosts(arguments, gil)
             // Plugins mostly answer with the very objects they were given: those map back to
             // the request's ids without reading their text.
             let given = try hostList.heldItems()

@@ -142,3 +142,9 @@ def test_discover_lists_the_built_in_units(daemon):
     assert units['filters']['requirements'][1] == 'SCHED_REQUIREMENTS=.*'
     assert units['scores']['rank'][1] == 'SCHED_RANK=.*'
     assert 'capacity' in units['filters']
+
+
+def test_attributes_read_one_at_a_time_look_like_the_whole_xml_read_at_once(daemon):
+    hosts = ['host-%d' % n for n in range(4)]
+    answer = daemon.client().runFilters(['entity_partial_reads'], [cluster(4)], sample('singlevm.xml'), {})
+    assert answer == {'result_code': 0, 'result': hosts}

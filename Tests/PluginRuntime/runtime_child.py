@@ -1,6 +1,6 @@
 """Runs one test scenario in a Python process of its own with the plugin runtime
 installed as the daemon installs it (PluginRuntime.swift): the runtime's files run in
-order in one namespace, `_expanded` set, then install_streams(). A process of its own
+order in one namespace, `_expanded` and `_attribute` set, then install_streams(). A process of its own
 because the runtime changes the interpreter for good (sys's class, sys.stdout, an
 import hook), which the test process must not see.
 
@@ -48,6 +48,11 @@ def fake_expanded(owner):
     return attributes
 
 
+def fake_attribute(owner, name, missing):
+    """What the native `_attribute` gives: here made from the whole expansion."""
+    return fake_expanded(owner).get(name, missing)
+
+
 def _instance_xml(owner):
     for cls in type(owner).__mro__:
         descriptor = vars(cls).get('_xml')
@@ -65,6 +70,7 @@ def load_runtime():
         source = (RUNTIME / name).read_text(encoding='utf-8')
         exec(compile(source, '<scheduler-proxy plugin runtime/%s>' % name, 'exec'), namespace)
     namespace['_expanded'] = fake_expanded
+    namespace['_attribute'] = fake_attribute
     namespace['install_streams']()
     return namespace
 

@@ -8,7 +8,7 @@ import symtable
 from runtime_child import ROOT, RUNTIME, runtime_files
 
 # Set by the Swift side once the files have run (PythonEntities.swift).
-FROM_SWIFT = {'_expanded'}
+FROM_SWIFT = {'_expanded', '_attribute'}
 
 
 def global_reads(table):

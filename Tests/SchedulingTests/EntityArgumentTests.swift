@@ -21,6 +21,17 @@ import Testing
         #expect(scored.result == [HostCost(host: "host-0", cost: 2), HostCost(host: "host-1", cost: 2)])
     }
 
+    @Test func aUnitThatEmptiesItsHostListLeavesTheOtherUnitsTheirs() async throws {
+        // The units of a request, and requests with the same ids, copy one list of ids.
+        let hosts = ["a", "b", "c", "d"]
+        let both = try await scheduler.runCostFunctions(
+            [("clears_and_scores", 1), ("remembers_hosts", 1)], hosts: hosts, vm: "vm", properties: [:])
+        #expect(both.result.map(\.cost) == [4, 4, 4, 4])
+        let next = try await scheduler.runCostFunctions(
+            [("remembers_hosts", 1)], hosts: hosts, vm: "vm", properties: [:])
+        #expect(next.result.map(\.cost) == [4, 4, 4, 4])
+    }
+
     @Test func idsAndDocumentsMixAndKeepTheirOrder() async throws {
         let report = try await scheduler.runFilters(
             ["entity_first_only", "classic_print"], hosts: ["plain-a", SharedFixtures.hosts(2), "plain-b"], vm: "vm",

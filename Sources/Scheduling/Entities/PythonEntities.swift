@@ -10,14 +10,18 @@ import EmbeddedPython
 /// classes make such names data descriptors (`_protect_entity_classes` in the runtime):
 /// `host.lower` stays the method, and the element is `host.get_lower()`.
 ///
-/// Objects are made with their XML attached and turned into attributes the first
-/// time one is read (`expand`): making them costs a string and a capsule each.
+/// Objects are made with their XML attached, and each attribute is made from it the
+/// first time a plugin reads it (`attribute`): a filter that reads two attributes of a
+/// host pays for those two, not for the host's thirty. Whatever lists all attributes
+/// (`vars()`, `dir()`, pickle, `==`) fills the rest (`expand`). A plugin sees the same
+/// as if the whole XML had been expanded at its first read: see `EntityNode.isTouched`.
 public final class PythonEntityFactory: Sendable {
     let entityClass: PythonHandle
     let elementClass: PythonHandle
     /// Interned once: set on every object made.
     let xmlKey: PythonHandle
     let attributeNames = AttributeNames()
+    let idLists = HostIDLists()
 
     /// Takes the classes from the plugin runtime's namespace and gives it `_expanded`.
     init(runtimeNamespace namespace: borrowing PyOwned, _ gil: borrowing GIL) throws(PythonError) {
@@ -37,6 +41,12 @@ public final class PythonEntityFactory: Sendable {
             gil.nativeFunction(named: "_expanded") { (gil, arguments) throws(PythonError) in
                 try builder.expand(arguments.argument(0), gil)
             })
+        try namespace.setItem(
+            "_attribute",
+            gil.nativeFunction(named: "_attribute") { (gil, arguments) throws(PythonError) in
+                try builder.attribute(arguments.argument(1), of: arguments.argument(0), gil)
+                    ?? arguments.argument(2).retained()
+            })
     }
 
     /// The plugin runtime's classes, for code that marshals entities outside a plugin call.
@@ -49,6 +59,15 @@ public final class PythonEntityFactory: Sendable {
         entityClass = other.entityClass
         elementClass = other.elementClass
         xmlKey = other.xmlKey
+    }
+
+    /// A unit's `hosts` argument, a list of its own: entities where the request or the
+    /// inventory described the host (new objects for every unit, so that what one unit
+    /// does to them cannot reach the next), id strings otherwise. A list of ids alone is
+    /// made once for the units of a request and copied for each (strings cannot change).
+    func hosts(_ arguments: UnitArguments, _ gil: borrowing GIL) throws(PythonError) -> PyOwned {
+        if arguments.hosts.isEmpty { return try idLists.copy(of: arguments.hostIDs, gil) }
+        return try arguments.pythonHosts(builder, gil)
     }
 
     var builder: PythonEntities {
@@ -69,9 +88,40 @@ public final class PythonEntityFactory: Sendable {
     }
 }
 
-/// An element's XML, held by the Python object it describes until first use.
+/// The Python lists of host ids made for recent requests, so that the units of one
+/// request (and requests that send the same ids) copy one list instead of making a
+/// hundred strings each. Keyed by the id array: the units of a request share its
+/// storage, which makes the comparison a pointer check.
+final class HostIDLists: Sendable {
+    /// Requests in flight at once, about: more only costs a list made anew.
+    static let kept = 16
+    /// Longer lists are made for each unit: not worth keeping alive between requests.
+    static let longestKept = 10_000
+    private let recent = GILProtected([(ids: [String], list: PythonHandle)]())
+
+    /// A new list of the ids, for the caller to keep or change.
+    func copy(of ids: [String], _ gil: borrowing GIL) throws(PythonError) -> PyOwned {
+        let cached = recent.withValue(gil) { recent in recent.first { $0.ids == ids }?.list }
+        if let cached { return try cached.bind(gil).listCopy() }
+        let made = gil.list(ids)
+        guard ids.count <= Self.longestKept else { return made }
+        let handle = made.shared()
+        recent.withValue(gil) { recent in
+            recent.insert((ids, handle), at: 0)
+            if recent.count > Self.kept { recent.removeLast() }
+        }
+        return try made.listCopy()
+    }
+}
+
+/// An element's XML, held by the Python object it describes until it is fully expanded.
 final class EntityNode: Sendable {
     let element: EntityElement
+    /// Set at the plugin's first read of an attribute. Before it, the object's dict holds
+    /// only what the plugin set, which expanding overwrites (as it always did); after it,
+    /// the dict holds what was read or set since, and a name not in it comes from the XML.
+    /// (Deleting an attribute expands the object first: see `Entity.__delattr__`.)
+    let isTouched = GILProtected(false)
 
     init(_ element: EntityElement) {
         self.element = element
@@ -119,8 +169,54 @@ struct PythonEntities: Sendable {
         guard let node = xml.capsuleObject(EntityNode.self) else { return attributes }
         // Cleared first: whatever happens below, the XML is expanded once.
         try object.setAttribute(named: xmlKey.bind(gil), gil.none())
-        try fill(attributes, from: node.element, gil)
+        guard node.isTouched.withValue(gil, { $0 }) else {
+            try fill(attributes, from: node.element, gil)
+            return attributes
+        }
+        // Some attributes were read (or set) one at a time: the dict gets the order and the
+        // values a whole expansion at the first read would have left, the XML's names first.
+        let whole = gil.emptyDict()
+        try fill(whole, from: node.element, gil)
+        let current = gil.emptyDict()
+        try attributes.forEachDictItem { (name, value) throws(PythonError) in try current.setItem(name, value) }
+        attributes.clearDict()
+        try whole.forEachDictItem { (name, value) throws(PythonError) in
+            if let kept = try current.dictItem(name) {
+                try attributes.setItem(name, kept)
+            } else {
+                try attributes.setItem(name, value)
+            }
+        }
+        try current.forEachDictItem { (name, value) throws(PythonError) in
+            if try attributes.dictItem(name) == nil { try attributes.setItem(name, value) }
+        }
         return attributes
+    }
+
+    /// The attribute `name` of the object, made from its XML on first use; nil when
+    /// neither the object's dict nor its XML has it.
+    func attribute(
+        _ name: borrowing some PythonReference & ~Copyable, of object: borrowing some PythonReference & ~Copyable,
+        _ gil: borrowing GIL
+    ) throws(PythonError) -> PyOwned? {
+        let attributes = try object.instanceDictionary()
+        if let known = try attributes.dictItem(name) { return known.retained() }
+        let xml = try object.attribute(named: xmlKey.bind(gil))
+        guard let node = xml.capsuleObject(EntityNode.self) else { return nil }
+        let firstRead = !node.isTouched.withValue(gil) { $0 }
+        if firstRead {
+            if try attributes.count() > 0 {
+                // The plugin set attributes before reading any: the whole expansion replaces
+                // them, as it always has.
+                return try expand(object, gil).dictItem(name)?.retained()
+            }
+            node.isTouched.withValue(gil) { $0 = true }
+        }
+        guard name.isString, let value = try value(named: name.stringValue(), in: node.element, gil) else {
+            return nil
+        }
+        try attributes.setItem(name, value)
+        return value
     }
 
     func expandAll(_ object: borrowing some PythonReference & ~Copyable, _ gil: borrowing GIL) throws(PythonError) {
@@ -169,6 +265,34 @@ struct PythonEntities: Sendable {
         }
     }
 
+    /// What `fill` would set for one name, without making the others.
+    private func value(named name: String, in element: EntityElement, _ gil: borrowing GIL) throws(PythonError)
+        -> PyOwned?
+    {
+        var found: PyOwned?
+        // By position: a copy of each child would retain and release its four arrays and strings.
+        for position in element.attributes.indices where Self.pythonName(element.attributes[position].name, is: name) {
+            found = scalar(element.attributes[position].value, gil)
+        }
+        if name == "text", !element.text.isEmpty, !(element.attributes.isEmpty && element.children.isEmpty) {
+            found = scalar(element.text, gil)
+        }
+        for position in element.children.indices where Self.pythonName(element.children[position].name, is: name) {
+            let value = try value(of: element.children[position], gil)
+            if let earlier = found.take() {
+                if earlier.isExactList {
+                    try earlier.append(value)
+                    found = consume earlier
+                } else {
+                    found = gil.list(earlier, value)
+                }
+            } else {
+                found = consume value
+            }
+        }
+        return found
+    }
+
     /// A scalar for a text-only element; otherwise an object whose XML waits for first use.
     private func value(of element: EntityElement, _ gil: borrowing GIL) throws(PythonError) -> PyOwned {
         if element.attributes.isEmpty && element.children.isEmpty {
@@ -188,15 +312,23 @@ struct PythonEntities: Sendable {
         names.name(xmlName, gil).bind(gil)
     }
 
+    /// Whether the XML name becomes the Python name `name`; most XML names are already
+    /// identifiers, compared without making their Python name.
+    static func pythonName(_ xmlName: String, is name: String) -> Bool {
+        if xmlName == name { return isIdentifier(xmlName) || pythonName(xmlName) == name }
+        return !isIdentifier(xmlName) && pythonName(xmlName) == name
+    }
+
+    private static func isIdentifier(_ xmlName: String) -> Bool {
+        guard let first = xmlName.utf8.first, !(first >= 0x30 && first <= 0x39) else { return false }
+        return xmlName.utf8.allSatisfy {
+            $0 == UInt8(ascii: "_") || ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A)
+        }
+    }
+
     /// An XML name as a Python identifier: the local name, other characters as `_`.
     static func pythonName(_ xmlName: String) -> String {
-        if xmlName.utf8.allSatisfy({
-            $0 == UInt8(ascii: "_") || ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A)
-        }),
-            let first = xmlName.utf8.first, !(first >= 0x30 && first <= 0x39)
-        {
-            return xmlName
-        }
+        if isIdentifier(xmlName) { return xmlName }
         let local = xmlName.split(separator: ":").last.map(String.init) ?? xmlName
         var name = String(
             String.UnicodeScalarView(

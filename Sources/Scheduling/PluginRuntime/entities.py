@@ -1,30 +1,42 @@
 """The host and VM objects plugins are given (Entity, Element), published as the
 scheduler_proxy module. Runs after streams.py, in the same namespace; `_expanded`
-is set by the Swift side (PythonEntities.swift) once the files have run."""
+and `_attribute` are set by the Swift side (PythonEntities.swift) once the files have run."""
 import inspect
 import sys
 import types
 
 
-# Hosts and VMs. An object's XML is turned into attributes the first time one is
-# read (by `_expanded`, in Swift): a plugin that reads two attributes of a thousand
-# hosts does not pay for the hundred others. `_xml` holds the XML until then.
+# Hosts and VMs. Each attribute is made from the object's XML the first time it is
+# read (by `_attribute`, in Swift), and all of them when a plugin asks for the whole
+# (`_expanded`: vars(), dir(), pickle, ==): a plugin that reads two attributes of a
+# thousand hosts does not pay for the hundred others. `_xml` holds the XML until the
+# whole is made.
+
+_MISSING = object()
+
 
 def _lookup(owner, name):
     if name == '_xml':
         return None  # never set: an object a plugin made itself
     if name.startswith('__') and name.endswith('__'):
         raise AttributeError(name)
-    attributes = _expanded(owner)
-    if name in attributes:
-        return attributes[name]
+    value = _attribute(owner, name, _MISSING)
+    if value is not _MISSING:
+        return value
     # The oVirt Python SDK's objects have get_NAME() for every attribute, None when unset;
     # plugins written against the SDK keep working on entities.
     if name.startswith('get_') and len(name) > 4:
-        value = attributes.get(name[4:])
+        value = _attribute(owner, name[4:], None)
         return lambda: value
     raise AttributeError('%s has no attribute %r' % (
         'entity %s' % str.__repr__(owner) if isinstance(owner, str) else 'element', name))
+
+
+def _delete(owner, name):
+    # Once an attribute is gone, its name must not be made from the XML again: the
+    # whole is made first, so that del leaves what it always left.
+    _expanded(owner)
+    object.__delattr__(owner, name)
 
 
 class _ElementSlots:
@@ -35,6 +47,7 @@ class Element(_ElementSlots):
     """A part of a host's or VM's XML: its XML attributes and child elements as attributes."""
 
     __getattr__ = _lookup
+    __delattr__ = _delete
     __dict__ = property(lambda self: _expanded(self))
 
     def __repr__(self):
@@ -59,6 +72,7 @@ class Entity(_EntitySlots):
     """A host or VM: equal to, hashed, printed and repr'd as its id, with its XML as attributes."""
 
     __getattr__ = _lookup
+    __delattr__ = _delete
     __dict__ = property(lambda self: _expanded(self))
 
     # repr stays str's: classic plugins print lists of the hosts they were given, and

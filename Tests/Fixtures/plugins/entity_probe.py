@@ -79,3 +79,44 @@ class entity_vm_memory:
 
     def do_score(self, hosts, vm, properties):
         return [(host, vm.memory // (1 << 30)) for host in hosts]
+
+
+class entity_partial_reads:
+    """Reads attributes one at a time, changes some, and checks that the host then looks
+    exactly as if its whole XML had become attributes at the first read. Needs two or
+    more hosts of the same shape: the last one is the untouched reference."""
+
+    def do_filter(self, hosts, vm, properties):
+        import sys
+        problems = []
+
+        def expect(label, actual, wanted):
+            if actual != wanted:
+                problems.append('%s: got %r, expected %r' % (label, actual, wanted))
+
+        reference = list(vars(hosts[-1]))
+        host = hosts[0]
+        cpu = host.cpu
+        expect('same object on a second read', host.cpu is cpu, True)
+        host.name = 'renamed'  # set after a read: kept
+        host.mark = 1  # not in the XML: kept, after the XML's names
+        expect('renamed', host.name, 'renamed')
+        expect('getter of a set attribute', host.get_name(), 'renamed')
+        expect('order', list(vars(host)), reference + ['mark'])
+        expect('read object kept', vars(host)['cpu'] is cpu, True)
+        expect('set value kept', vars(host)['name'], 'renamed')
+
+        deleted = hosts[1]
+        deleted.address  # a read first, then the delete of a name not read yet
+        del deleted.memory
+        expect('deleted stays deleted', hasattr(deleted, 'memory'), False)
+        expect('deleted getter', deleted.get_memory(), None)
+        expect('deleted not listed', 'memory' in vars(deleted), False)
+
+        early = hosts[2]
+        early.memory = -1  # set before any read: the first read's expansion meets it, as always
+        early.address
+        expect('set before any read', early.memory, [-1, hosts[-1].memory])
+        if problems:
+            sys.stderr.write('; '.join(problems))
+        return hosts

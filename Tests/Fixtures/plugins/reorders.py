@@ -12,3 +12,12 @@ class scores_in_reverse(object):
 
     def do_score(self, hosts, vm, args):
         return [(host, hosts.index(host)) for host in reversed(hosts)]
+
+
+class clears_and_scores(object):
+    """Empties the list it was given, then scores each host 0: the next unit must still get them all."""
+
+    def do_score(self, hosts, vm, args):
+        given = list(hosts)
+        hosts.clear()
+        return [(host, 0) for host in given]
