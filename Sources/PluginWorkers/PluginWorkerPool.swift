@@ -46,7 +46,23 @@ public final class PluginWorkerPool: PythonUnitRunner {
         }
     }
 
-    public func run(_ call: PythonUnitCall, timeout: Duration) async -> Result<UnitOutput, UnitFailure> {
+    public func run(_ calls: [PlannedUnitCall]) async -> [Result<UnitOutput, UnitFailure>] {
+        var outcomes = [Result<UnitOutput, UnitFailure>?](repeating: nil, count: calls.count)
+        await withTaskGroup(of: (Int, Result<UnitOutput, UnitFailure>).self) { group in
+            for (position, planned) in calls.enumerated() {
+                group.addTask { (position, await self.run(planned.call, timeout: planned.timeout)) }
+            }
+            for await (position, outcome) in group {
+                outcomes[position] = outcome
+            }
+        }
+        return outcomes.map { $0! }
+    }
+
+    /// Calls in worker processes end with their workers.
+    public func stopCalls() {}
+
+    private func run(_ call: PythonUnitCall, timeout: Duration) async -> Result<UnitOutput, UnitFailure> {
         let pending = PendingCall(id: nextID.add(1, ordering: .relaxed).oldValue, call: call, timeout: timeout)
         let timer = Task {
             try await Task.sleep(for: timeout)
