@@ -1,6 +1,7 @@
 // pthreads come through CPython's headers: importing Glibc here as well would
 // give this module two incompatible definitions of fd_set.
 internal import CPython
+import Deadlines
 import Synchronization
 
 /// A plugin call that ran past its deadline. The caller got this error at the
@@ -29,16 +30,6 @@ public protocol StuckCallObserver: Sendable {
     func stuckCallReturned()
 }
 
-extension Duration {
-    /// "2 s", "0.5 s": for messages an admin reads.
-    public var secondsDescription: String {
-        let (seconds, attoseconds) = components
-        if attoseconds == 0 { return "\(seconds) s" }
-        let value = Double(seconds) + Double(attoseconds) / 1e18
-        return "\((value * 1000).rounded() / 1000) s"
-    }
-}
-
 /// Runs Python work on dedicated threads, so that neither Swift's cooperative
 /// pool nor the network event loops ever block on the GIL or on a plugin.
 ///
@@ -53,7 +44,7 @@ extension Duration {
 public final class PythonCallPool: Sendable {
     private let scheduler: PoolScheduler
     private let interrupter: Interrupter
-    private let watchdog: DeadlineWatchdog
+    private let deadlines: DeadlineWatch
 
     /// - Parameter maxThreads: how many calls run at once (they take turns on the GIL,
     ///   but a call waiting on I/O lets the others run). Threads stuck past a deadline
@@ -61,7 +52,7 @@ public final class PythonCallPool: Sendable {
     public init(maxThreads: Int = 8) {
         scheduler = PoolScheduler(maxThreads: max(1, maxThreads))
         interrupter = Interrupter()
-        watchdog = DeadlineWatchdog()
+        deadlines = DeadlineWatch()
     }
 
     /// Threads currently stuck in calls that passed their deadline.
@@ -71,9 +62,7 @@ public final class PythonCallPool: Sendable {
     /// `PythonCallStopped`, and stops it as at its deadline: what shutting down does
     /// to the calls still running when the grace period is over.
     public func stopAll() {
-        for job in watchdog.takeAll() {
-            job.expire(PythonCallStopped(), scheduler: scheduler, interrupter: interrupter)
-        }
+        deadlines.expireAll(.shuttingDown)
     }
 
     /// Runs `body` on a pool thread holding the GIL, answering by `timeout` at the latest.
@@ -81,26 +70,7 @@ public final class PythonCallPool: Sendable {
         timeout: Duration?, stuck observer: (any StuckCallObserver)? = nil,
         _ body: @escaping @Sendable (borrowing GIL) throws -> R
     ) async throws -> R {
-        let job = PoolJob(observer: observer)
-        let result: Result<R, any Error> = await withCheckedContinuation { continuation in
-            let delivery = Delivery(continuation)
-            job.prepare(
-                execute: { gil in
-                    let result = Result { try body(gil) }
-                    // A plugin that forked returns here in the copy too: only the daemon delivers.
-                    ForkedChild.leaveIfForked()
-                    delivery.deliver(result)
-                },
-                expire: { error in delivery.deliver(.failure(error)) })
-            if let timeout {
-                watchdog.watch(job, until: ContinuousClock.now + timeout) { [scheduler, interrupter] in
-                    job.expire(PythonCallTimeout(limit: timeout), scheduler: scheduler, interrupter: interrupter)
-                }
-            }
-            scheduler.enqueue(job)
-        }
-        if timeout != nil { watchdog.settled() }
-        return try result.get()
+        try await runEach([Call(timeout: timeout, stuck: observer, body)])[0].get()
     }
 }
 
@@ -127,13 +97,11 @@ extension PythonCallPool {
     /// calls usually run back to back on one pool thread, under one taking of the GIL.
     public func runEach<R: Sendable>(_ calls: [Call<R>]) async -> [Result<R, any Error>] {
         if calls.isEmpty { return [] }
-        let jobs = calls.map { PoolJob(observer: $0.observer) }
-        let results = await withCheckedContinuation { continuation in
-            let delivery = BatchDelivery<R>(count: calls.count, continuation)
-            for (position, (call, job)) in zip(calls, jobs).enumerated() {
+        let results = await Delivery<Result<R, any Error>>.results(count: calls.count) { delivery in
+            let jobs = calls.enumerated().map { position, call in
                 let body = call.body
-                let timeout = call.timeout
-                job.prepare(
+                return PoolJob(
+                    timeout: call.timeout, observer: call.observer, scheduler: scheduler, interrupter: interrupter,
                     execute: { gil in
                         let result = Result { try body(gil) }
                         // A plugin that forked returns here in the copy too: only the daemon delivers.
@@ -141,69 +109,14 @@ extension PythonCallPool {
                         delivery.deliver(result, at: position)
                     },
                     expire: { error in delivery.deliver(.failure(error), at: position) })
-                if let timeout {
-                    watchdog.watch(job, until: ContinuousClock.now + timeout) { [scheduler, interrupter] in
-                        job.expire(PythonCallTimeout(limit: timeout), scheduler: scheduler, interrupter: interrupter)
-                    }
-                }
+            }
+            for job in jobs {
+                if let timeout = job.timeout { deadlines.watch(job, until: ContinuousClock.now + timeout) }
             }
             scheduler.enqueue(jobs)
         }
-        for call in calls where call.timeout != nil { watchdog.settled() }
+        for call in calls where call.timeout != nil { deadlines.answered() }
         return results
-    }
-}
-
-/// Collects a batch's results, each delivered once (a call's result and its deadline
-/// race), and resumes the caller when every one has arrived.
-private final class BatchDelivery<R: Sendable>: Sendable {
-    private struct State {
-        var results: [Result<R, any Error>?]
-        var missing: Int
-        var continuation: CheckedContinuation<[Result<R, any Error>], Never>?
-    }
-
-    private let state: Mutex<State>
-
-    init(count: Int, _ continuation: CheckedContinuation<[Result<R, any Error>], Never>) {
-        state = Mutex(State(results: Array(repeating: nil, count: count), missing: count, continuation: continuation))
-    }
-
-    func deliver(_ result: Result<R, any Error>, at position: Int) {
-        let finished = state.withLock {
-            state -> ([Result<R, any Error>], CheckedContinuation<[Result<R, any Error>], Never>)? in
-            // Once the caller is resumed the results are gone: a call's deadline that fires
-            // as the call returns comes too late.
-            guard state.continuation != nil, state.results[position] == nil else { return nil }
-            state.results[position] = result
-            state.missing -= 1
-            guard state.missing == 0, let continuation = state.continuation else { return nil }
-            state.continuation = nil
-            // The caller owns the results from here: the delivery (which the jobs may
-            // outlive it with) keeps none of them.
-            defer { state.results = [] }
-            return (state.results.map { $0! }, continuation)
-        }
-        if let (results, continuation) = finished {
-            continuation.resume(returning: results)
-        }
-    }
-}
-
-/// Resumes a continuation exactly once: the call's result and its deadline race.
-private final class Delivery<R: Sendable>: Sendable {
-    private let continuation: Mutex<CheckedContinuation<Result<R, any Error>, Never>?>
-
-    init(_ continuation: CheckedContinuation<Result<R, any Error>, Never>) {
-        self.continuation = Mutex(continuation)
-    }
-
-    func deliver(_ result: Result<R, any Error>) {
-        let waiting = continuation.withLock { pending in
-            defer { pending = nil }
-            return pending
-        }
-        waiting?.resume(returning: result)
     }
 }
 
@@ -214,7 +127,7 @@ private final class Delivery<R: Sendable>: Sendable {
 /// job itself may stay referenced a while longer (the deadline heap drops finished jobs
 /// lazily, the interrupter keeps a job until it has checked it), and must not keep a
 /// finished request's data alive meanwhile.
-private final class PoolJob: Sendable {
+private final class PoolJob: DeadlineBound {
     enum State {
         case queued
         case running(PoolThread)
@@ -231,20 +144,22 @@ private final class PoolJob: Sendable {
         var expire: (@Sendable (any Error) -> Void)?
     }
 
-    private let guarded = Mutex(Guarded())
+    private let guarded: Mutex<Guarded>
+    let timeout: Duration?
     let observer: (any StuckCallObserver)?
+    /// Where a call stopped at its deadline is accounted for and interrupted.
+    private let scheduler: PoolScheduler
+    private let interrupter: Interrupter
 
-    init(observer: (any StuckCallObserver)?) {
+    init(
+        timeout: Duration?, observer: (any StuckCallObserver)?, scheduler: PoolScheduler, interrupter: Interrupter,
+        execute: @escaping @Sendable (borrowing GIL) -> Void, expire: @escaping @Sendable (any Error) -> Void
+    ) {
+        self.timeout = timeout
         self.observer = observer
-    }
-
-    /// Before the job is queued.
-    func prepare(execute: @escaping @Sendable (borrowing GIL) -> Void, expire: @escaping @Sendable (any Error) -> Void)
-    {
-        guarded.withLock {
-            $0.execute = execute
-            $0.expire = expire
-        }
+        self.scheduler = scheduler
+        self.interrupter = interrupter
+        guarded = Mutex(Guarded(execute: execute, expire: expire))
     }
 
     /// Claims the job for a thread and hands it the call's body; nil when its deadline
@@ -284,6 +199,15 @@ private final class PoolJob: Sendable {
         return first
     }
 
+    var isAnswered: Bool { isFinished }
+
+    func expire(_ why: Expiry) {
+        switch why {
+        case .deadlinePassed: expire(PythonCallTimeout(limit: timeout ?? .zero))
+        case .shuttingDown: expire(PythonCallStopped())
+        }
+    }
+
     var isFinished: Bool {
         guarded.withLock { guarded in
             if case .finished = guarded.state { return true }
@@ -298,7 +222,7 @@ private final class PoolJob: Sendable {
         }
     }
 
-    func expire(_ error: any Error, scheduler: PoolScheduler, interrupter: Interrupter) {
+    private func expire(_ error: any Error) {
         // A running job stays `running` until its thread returns: the interrupter
         // checks exactly that before raising in the thread.
         // What the job held leaves the lock with the caller, and is released here.
@@ -614,202 +538,4 @@ private final class Interrupter: @unchecked Sendable {
             }
         }
     }
-}
-
-/// One thread that fires the deadlines of all calls: cheaper than a timer task
-/// per call. Finished jobs are dropped lazily when their deadline comes up.
-private final class DeadlineWatchdog: @unchecked Sendable {
-    private struct Entry {
-        var deadline: ContinuousClock.Instant
-        var job: PoolJob
-        var fire: @Sendable () -> Void
-    }
-
-    private var heap: [Entry] = []
-    private var settledSinceCompaction = 0
-    private let worker = OnDemandThread()
-    private var lock: ConditionLock { worker.lock }
-
-    /// A watched call was answered. Most calls end long before their deadline, so
-    /// the heap is compacted once answered calls make up half of it: memory stays
-    /// proportional to the calls in flight, not to rate x timeout.
-    func settled() {
-        lock.withLock {
-            settledSinceCompaction += 1
-            guard settledSinceCompaction >= 256, settledSinceCompaction * 2 >= heap.count else { return }
-            settledSinceCompaction = 0
-            heap.removeAll { $0.job.isFinished }
-            // A sorted array is a valid min-heap.
-            heap.sort { $0.deadline < $1.deadline }
-        }
-    }
-
-    /// Every watched call not answered yet, no longer watched.
-    func takeAll() -> [PoolJob] {
-        lock.withLock {
-            defer {
-                heap.removeAll()
-                settledSinceCompaction = 0
-            }
-            return heap.map(\.job).filter { !$0.isFinished }
-        }
-    }
-
-    func watch(_ job: PoolJob, until deadline: ContinuousClock.Instant, fire: @escaping @Sendable () -> Void) {
-        worker.wake(
-            changing: {
-                push(Entry(deadline: deadline, job: job, fire: fire))
-                // Only a new earliest deadline changes how long the watchdog sleeps.
-                return heap[0].job === job
-            }, loop: { [self] in loop() })
-    }
-
-    private func loop() {
-        while true {
-            let due = lock.withLock { () -> [Entry] in
-                while true {
-                    while heap.isEmpty { lock.wait() }
-                    let now = ContinuousClock.now
-                    if heap[0].deadline <= now {
-                        var due: [Entry] = []
-                        while let first = heap.first, first.deadline <= now {
-                            due.append(pop())
-                        }
-                        return due
-                    }
-                    // Finished calls need not wait for their deadline to leave the heap.
-                    if heap[0].job.isFinished {
-                        _ = pop()
-                        continue
-                    }
-                    lock.wait(until: heap[0].deadline)
-                }
-            }
-            for entry in due where !entry.job.isFinished {
-                entry.fire()
-            }
-        }
-    }
-
-    private func push(_ entry: Entry) {
-        heap.append(entry)
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard heap[child].deadline < heap[parent].deadline else { break }
-            heap.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    private func pop() -> Entry {
-        heap.swapAt(0, heap.count - 1)
-        let first = heap.removeLast()
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1
-            let right = left + 1
-            var smallest = parent
-            if left < heap.count, heap[left].deadline < heap[smallest].deadline { smallest = left }
-            if right < heap.count, heap[right].deadline < heap[smallest].deadline { smallest = right }
-            if smallest == parent { return first }
-            heap.swapAt(parent, smallest)
-            parent = smallest
-        }
-    }
-}
-
-/// A helper thread that starts the first time it is woken, and a lock (with its
-/// condition) guarding whatever the thread watches.
-final class OnDemandThread: @unchecked Sendable {
-    let lock = ConditionLock()
-    private var started = false
-
-    /// Runs `change` under the lock, signals the thread when `change` says so, and
-    /// starts the thread running `loop` the first time.
-    func wake(changing change: () -> Bool, loop: @escaping @Sendable () -> Void) {
-        let start = lock.withLock { () -> Bool in
-            if change() { lock.signal() }
-            defer { started = true }
-            return !started
-        }
-        if start {
-            startDetachedThread(loop)
-        }
-    }
-}
-
-/// A pthread mutex with one condition variable.
-final class ConditionLock: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-
-    init() {
-        pthread_mutex_init(mutex, nil)
-        // Deadlines are measured on the monotonic clock, like ContinuousClock.
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        pthread_cond_init(condition, &attributes)
-        pthread_condattr_destroy(&attributes)
-    }
-
-    deinit {
-        pthread_cond_destroy(condition)
-        pthread_mutex_destroy(mutex)
-        condition.deallocate()
-        mutex.deallocate()
-    }
-
-    func withLock<R>(_ body: () throws -> R) rethrows -> R {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
-    }
-
-    /// Only inside `withLock`.
-    func wait() { pthread_cond_wait(condition, mutex) }
-
-    /// Only inside `withLock`.
-    func signal() { pthread_cond_signal(condition) }
-
-    /// Only inside `withLock`: waits for a signal or until `deadline` (CLOCK_MONOTONIC).
-    func wait(until deadline: ContinuousClock.Instant) {
-        let remaining = ContinuousClock.now.duration(to: deadline)
-        guard remaining > .zero else { return }
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        let (seconds, attoseconds) = remaining.components
-        var nanoseconds = Int(now.tv_nsec) + Int(attoseconds / 1_000_000_000)
-        var wholeSeconds = Int(now.tv_sec) + Int(seconds)
-        wholeSeconds += nanoseconds / 1_000_000_000
-        nanoseconds %= 1_000_000_000
-        var until = timespec(tv_sec: wholeSeconds, tv_nsec: nanoseconds)
-        pthread_cond_timedwait(condition, mutex, &until)
-    }
-}
-
-/// Starts a detached OS thread with a stack large enough for deep Python recursion.
-func startDetachedThread(_ body: @escaping @Sendable () -> Void) {
-    final class Box: @unchecked Sendable {
-        let body: @Sendable () -> Void
-        init(_ body: @escaping @Sendable () -> Void) {
-            self.body = body
-        }
-    }
-    var attributes = pthread_attr_t()
-    pthread_attr_init(&attributes)
-    defer { pthread_attr_destroy(&attributes) }
-    pthread_attr_setstacksize(&attributes, 16 << 20)
-    pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-    var thread = pthread_t()
-    let box = Unmanaged.passRetained(Box(body)).toOpaque()
-    let status = pthread_create(
-        &thread, &attributes,
-        { raw in
-            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-            box.body()
-            return nil
-        }, box)
-    precondition(status == 0, "could not start a thread: error \(status)")
 }

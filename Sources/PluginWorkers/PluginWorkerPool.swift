@@ -1,5 +1,5 @@
+import Deadlines
 import DequeModule
-import EmbeddedPython
 import Foundation
 import Logging
 import Scheduling
@@ -28,13 +28,14 @@ public struct WorkerPoolSettings: Sendable {
 /// daemon: the call gets a plugin error and the worker is replaced.
 ///
 /// Each worker is driven by a thread of its own that blocks on the worker's socket;
-/// callers only wait on continuations. A call's deadline is kept by a timer task that
-/// answers the caller and kills the worker running it.
+/// callers only wait on continuations. A call's deadline is kept by the deadline watch,
+/// which answers the caller and kills the worker running it.
 public final class PluginWorkerPool: PythonUnitRunner {
     private let settings: WorkerPoolSettings
     private let logger: Logger
     private let queue = CallQueue()
     private let nextID = Atomic<UInt64>(1)
+    private let deadlines = DeadlineWatch()
 
     public init(settings: WorkerPoolSettings, logger: Logger) {
         self.settings = settings
@@ -47,33 +48,22 @@ public final class PluginWorkerPool: PythonUnitRunner {
     }
 
     public func run(_ calls: [PlannedUnitCall]) async -> [Result<UnitOutput, UnitFailure>] {
-        var outcomes = [Result<UnitOutput, UnitFailure>?](repeating: nil, count: calls.count)
-        await withTaskGroup(of: (Int, Result<UnitOutput, UnitFailure>).self) { group in
+        if calls.isEmpty { return [] }
+        let results = await Delivery<Result<UnitOutput, UnitFailure>>.results(count: calls.count) { delivery in
             for (position, planned) in calls.enumerated() {
-                group.addTask { (position, await self.run(planned.call, timeout: planned.timeout)) }
-            }
-            for await (position, outcome) in group {
-                outcomes[position] = outcome
+                let pending = PendingCall(
+                    id: nextID.add(1, ordering: .relaxed).oldValue, call: planned.call, timeout: planned.timeout,
+                    delivery: delivery, position: position)
+                deadlines.watch(pending, until: ContinuousClock.now + planned.timeout)
+                queue.append(pending)
             }
         }
-        return outcomes.map { $0! }
+        for _ in calls { deadlines.answered() }
+        return results
     }
 
     /// Calls in worker processes end with their workers.
     public func stopCalls() {}
-
-    private func run(_ call: PythonUnitCall, timeout: Duration) async -> Result<UnitOutput, UnitFailure> {
-        let pending = PendingCall(id: nextID.add(1, ordering: .relaxed).oldValue, call: call, timeout: timeout)
-        let timer = Task {
-            try await Task.sleep(for: timeout)
-            pending.expire()
-        }
-        defer { timer.cancel() }
-        return await withCheckedContinuation { continuation in
-            pending.attach(continuation)
-            queue.append(pending)
-        }
-    }
 
     /// Workers loaded the plugins as they were when they started: each one is replaced
     /// before its next call (idle ones at once).
@@ -190,39 +180,34 @@ public final class PluginWorkerPool: PythonUnitRunner {
 }
 
 /// A call waiting for, or being run by, a worker. Answered exactly once: by the worker's
-/// thread with the result, or by the timer at the deadline.
-private final class PendingCall: Sendable {
+/// thread with the result, or by the deadline watch at the deadline.
+private final class PendingCall: DeadlineBound {
     let id: UInt64
     let call: PythonUnitCall
     let timeout: Duration
-    private let state = Mutex(State())
+    private let delivery: Delivery<Result<UnitOutput, UnitFailure>>
+    private let position: Int
+    /// Set while a worker runs the call: the one to kill at the deadline.
+    private let worker = Mutex<WorkerProcess?>(nil)
 
-    private struct State {
-        var continuation: CheckedContinuation<Result<UnitOutput, UnitFailure>, Never>?
-        var outcome: Result<UnitOutput, UnitFailure>?
-        /// Set while a worker runs the call: the one to kill at the deadline.
-        var worker: WorkerProcess?
-    }
-
-    init(id: UInt64, call: PythonUnitCall, timeout: Duration) {
+    init(
+        id: UInt64, call: PythonUnitCall, timeout: Duration, delivery: Delivery<Result<UnitOutput, UnitFailure>>,
+        position: Int
+    ) {
         self.id = id
         self.call = call
         self.timeout = timeout
+        self.delivery = delivery
+        self.position = position
     }
 
-    func attach(_ continuation: CheckedContinuation<Result<UnitOutput, UnitFailure>, Never>) {
-        let early = state.withLock { state in
-            if state.outcome == nil { state.continuation = continuation }
-            return state.outcome
-        }
-        if let early { continuation.resume(returning: early) }
-    }
+    var isAnswered: Bool { delivery.isDelivered(at: position) }
 
     /// Claims the call for a worker; false when it was already answered (its deadline passed in the queue).
-    func start(on worker: WorkerProcess) -> Bool {
-        state.withLock { state in
-            guard state.outcome == nil else { return false }
-            state.worker = worker
+    func start(on process: WorkerProcess) -> Bool {
+        worker.withLock { worker in
+            guard !isAnswered else { return false }
+            worker = process
             return true
         }
     }
@@ -230,37 +215,24 @@ private final class PendingCall: Sendable {
     /// Answers the caller; false when the deadline got there first.
     @discardableResult
     func answer(_ outcome: Result<UnitOutput, UnitFailure>) -> Bool {
-        let continuation = state.withLock { state -> CheckedContinuation<Result<UnitOutput, UnitFailure>, Never>?? in
-            guard state.outcome == nil else { return .none }
-            state.outcome = outcome
-            state.worker = nil
-            defer { state.continuation = nil }
-            return .some(state.continuation)
+        worker.withLock { worker in
+            worker = nil
+            return delivery.deliver(outcome, at: position)
         }
-        guard let continuation else { return false }
-        continuation?.resume(returning: outcome)
-        return true
     }
 
     /// The deadline: answers the caller now, and kills the worker stuck in the call. The
     /// kill happens under the lock the worker's thread must take before it reaps the
     /// process, so the pid cannot have been reused.
-    func expire() {
-        let answered = state.withLock {
-            state -> (CheckedContinuation<Result<UnitOutput, UnitFailure>, Never>?, UnitFailure)? in
-            guard state.outcome == nil else { return nil }
+    func expire(_ why: Expiry) {
+        worker.withLock { worker in
             var failure = UnitFailure(message: "timed out after \(timeout.secondsDescription)")
-            if let worker = state.worker {
-                worker.kill()
+            if worker != nil {
                 failure.message += "; its worker process was killed and is being replaced"
             }
-            state.outcome = .failure(failure)
-            state.worker = nil
-            defer { state.continuation = nil }
-            return (state.continuation, failure)
-        }
-        if let (continuation, failure) = answered {
-            continuation?.resume(returning: .failure(failure))
+            guard delivery.deliver(.failure(failure), at: position) else { return }
+            worker?.kill()
+            worker = nil
         }
     }
 }
