@@ -1,27 +1,8 @@
 import Deadlines
-import DequeModule
 import Foundation
 import Logging
 import Scheduling
 import Synchronization
-
-/// How the pool runs its workers.
-public struct WorkerPoolSettings: Sendable {
-    /// The worker's command line: this binary, `worker`, and the plugin folders.
-    public var command: [String]
-    public var workerCount: Int
-    /// Calls a worker answers before it is replaced by a fresh one.
-    public var maxCalls: Int
-    /// Resident memory past which a worker is replaced, checked between calls.
-    public var maxResidentBytes: Int
-
-    public init(command: [String], workerCount: Int = 2, maxCalls: Int = 10_000, maxResidentMegabytes: Int = 512) {
-        self.command = command
-        self.workerCount = workerCount
-        self.maxCalls = maxCalls
-        maxResidentBytes = maxResidentMegabytes << 20
-    }
-}
 
 /// Runs Python units in worker processes, one call at a time per worker, so that a
 /// plugin that segfaults, exits, hangs in C or leaks costs its worker and not the
@@ -176,111 +157,5 @@ public final class PluginWorkerPool: PythonUnitRunner {
         logger.info(
             "plugin worker recycled",
             metadata: ["slot": "\(slot)", "pid": "\(worker.pid)", "reason": "\(reason)", "exit": "\(exit)"])
-    }
-}
-
-/// A call waiting for, or being run by, a worker. Answered exactly once: by the worker's
-/// thread with the result, or by the deadline watch at the deadline.
-private final class PendingCall: DeadlineBound {
-    let id: UInt64
-    let call: PythonUnitCall
-    let timeout: Duration
-    private let delivery: Delivery<Result<UnitOutput, UnitFailure>>
-    private let position: Int
-    /// Set while a worker runs the call: the one to kill at the deadline.
-    private let worker = Mutex<WorkerProcess?>(nil)
-
-    init(
-        id: UInt64, call: PythonUnitCall, timeout: Duration, delivery: Delivery<Result<UnitOutput, UnitFailure>>,
-        position: Int
-    ) {
-        self.id = id
-        self.call = call
-        self.timeout = timeout
-        self.delivery = delivery
-        self.position = position
-    }
-
-    var isAnswered: Bool { delivery.isDelivered(at: position) }
-
-    /// Claims the call for a worker; false when it was already answered (its deadline passed in the queue).
-    func start(on process: WorkerProcess) -> Bool {
-        worker.withLock { worker in
-            guard !isAnswered else { return false }
-            worker = process
-            return true
-        }
-    }
-
-    /// Answers the caller; false when the deadline got there first.
-    @discardableResult
-    func answer(_ outcome: Result<UnitOutput, UnitFailure>) -> Bool {
-        worker.withLock { worker in
-            worker = nil
-            return delivery.deliver(outcome, at: position)
-        }
-    }
-
-    /// The deadline: answers the caller now, and kills the worker stuck in the call. The
-    /// kill happens under the lock the worker's thread must take before it reaps the
-    /// process, so the pid cannot have been reused.
-    func expire(_ why: Expiry) {
-        worker.withLock { worker in
-            var failure = UnitFailure(message: "timed out after \(timeout.secondsDescription)")
-            if worker != nil {
-                failure.message += "; its worker process was killed and is being replaced"
-            }
-            guard delivery.deliver(.failure(failure), at: position) else { return }
-            worker?.kill()
-            worker = nil
-        }
-    }
-}
-
-/// Calls waiting for a worker, and the generation of the plugin folder workers must have loaded.
-///
-/// A call taken off the queue leaves it at once: a call holds its request's hosts, and under
-/// steady load the queue may never run empty.
-private final class CallQueue: @unchecked Sendable {
-    // Guarded by `condition`. A Deque lets go of each call as it is taken.
-    private var calls = Deque<PendingCall>()
-    private var currentGeneration = 0
-    private let condition = NSCondition()
-
-    var generation: Int {
-        condition.withLock { currentGeneration }
-    }
-
-    func append(_ call: PendingCall) {
-        condition.withLock {
-            calls.append(call)
-            condition.signal()
-        }
-    }
-
-    /// Back to the front: its worker turned out to be gone before the call was sent.
-    func putBack(_ call: PendingCall) {
-        condition.withLock {
-            calls.prepend(call)
-            condition.signal()
-        }
-    }
-
-    func advanceGeneration() {
-        condition.withLock {
-            currentGeneration += 1
-            condition.broadcast()
-        }
-    }
-
-    /// The next call, waiting for one; nil once the plugins were reloaded since `generation`.
-    func next(generation: Int) -> PendingCall? {
-        condition.withLock {
-            while calls.isEmpty && currentGeneration == generation {
-                condition.wait()
-            }
-            guard currentGeneration == generation else { return nil }
-            return calls.removeFirst()
-        }
     }
 }
