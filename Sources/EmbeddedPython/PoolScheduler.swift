@@ -175,7 +175,7 @@ final class PoolScheduler: @unchecked Sendable {
         while let first = nextJob(for: thread, firstTime: firstTime) {
             firstTime = false
             PyEval_RestoreThread(threadState)
-            let gil = GIL()
+            let gil = GIL.assumeHeld(because: .restoredThreadState)
             PendingDecrefs.shared.drain(gil)
             // Releasing an object may run a plugin's __del__, which may fork.
             ForkedChild.leaveIfForked()
