@@ -43,7 +43,7 @@ public final class HTTPServer: Service, Sendable {
     private let listening: ListeningSocket
     private let limits: Limits
     private let tls: ServerTLS?
-    private let service: SchedulerService
+    private let service: SchedulerMethods
     private let logger: Logger
     private let group: any EventLoopGroup
     private let boundAddress = NIOLockedValueBox<SocketAddress?>(nil)
@@ -55,7 +55,7 @@ public final class HTTPServer: Service, Sendable {
     ///   are still in flight, to make them answer now (the daemon stops its plugin calls).
     /// - Parameter listening: bound with `ListeningSocket.bind` before the plugins load.
     public init(
-        listening: ListeningSocket, limits: Limits = .init(), tls: ServerTLS? = nil, service: SchedulerService,
+        listening: ListeningSocket, limits: Limits = .init(), tls: ServerTLS? = nil, service: SchedulerMethods,
         logger: Logger, stopWork: @escaping @Sendable () -> Void = {}
     ) {
         self.listening = listening
@@ -206,10 +206,10 @@ final class XMLRPCRequestHandler: ChannelInboundHandler, RemovableChannelHandler
     typealias InboundIn = NIOHTTPServerRequestFull
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let service: SchedulerService
+    private let service: SchedulerMethods
     private let logger: Logger
 
-    init(service: SchedulerService, logger: Logger) {
+    init(service: SchedulerMethods, logger: Logger) {
         self.service = service
         self.logger = logger
     }

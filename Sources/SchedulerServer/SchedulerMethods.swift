@@ -7,7 +7,7 @@ import XMLRPC
 ///
 /// Decoding and encoding happen here, outside the GIL; only the plugin calls
 /// inside `Scheduler` take it.
-public struct SchedulerService: Sendable {
+public struct SchedulerMethods: Sendable {
     let scheduler: Scheduler
 
     public init(scheduler: Scheduler) {
