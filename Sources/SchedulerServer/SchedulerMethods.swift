@@ -20,7 +20,7 @@ public struct SchedulerMethods: Sendable {
     /// The request's deadline (`request_timeout`) starts here. Decoding and every other
     /// CPU-bound step run on `RequestThreads`, never on the cooperative pool or an event
     /// loop, and a request past its deadline is answered then with what had finished.
-    public func respond(to body: [UInt8]) async -> [UInt8] {
+    public func respond(to body: some Collection<UInt8> & Sendable) async -> [UInt8] {
         // glibc would keep the memory of a large request once it is done: see MemoryTrimmer.
         let large = MemoryTrimmer.shared.begin(bytes: body.count)
         defer { MemoryTrimmer.shared.end(large) }
