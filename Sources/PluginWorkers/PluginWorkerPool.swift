@@ -86,10 +86,10 @@ public final class PluginWorkerPool: PythonUnitRunner {
                 queue.putBack(pending)
                 return
             }
-            guard pending.start(on: worker) else { continue }
+            guard let call = pending.start(on: worker) else { continue }
             let outcome: Result<UnitOutput, UnitFailure>
             do {
-                outcome = try worker.run(pending.call, id: pending.id)
+                outcome = try worker.run(call, id: pending.id)
             } catch {
                 replace(worker, after: error, running: pending, slot: slot)
                 return
@@ -135,7 +135,7 @@ public final class PluginWorkerPool: PythonUnitRunner {
     /// The worker failed during a call (died, was killed at the deadline, or sent garbage).
     private func replace(_ worker: WorkerProcess, after error: FrameError, running pending: PendingCall, slot: Int) {
         let exit = worker.stop()
-        let unit = "\(pending.call.kind.rawValue) '\(pending.call.unit)'"
+        let unit = pending.unitDescription
         let cause = error == .closed ? "worker died: \(exit)" : "worker failed: \(error); it was stopped (\(exit))"
         if pending.answer(.failure(UnitFailure(message: cause))) {
             logger.warning(

@@ -38,7 +38,7 @@ private func result(_ response: XMLRPCResponse) -> XMLRPCStruct? {
     return nil
 }
 
-@Suite struct SchedulerServiceTests {
+@Suite struct SchedulerMethodsTests {
     @Test func apacheExtensionsRequestsAreAnswered() async throws {
         let response = try await call(
             """
