@@ -14,7 +14,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
-        // Deque: FIFO queues that let go of each element as it is taken (already NIO's dependency).
+        // Deque: FIFO queues that let go of each element as it is taken (already NIO's dependency);
+        // Heap: the deadlines of the calls in flight.
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         // 2.100 is the first to bound the size of request headers (NIOHTTPDecoderLimitConfiguration).
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.100.0"),
@@ -35,14 +36,19 @@ let package = Package(
         // XML-RPC values, a streaming request decoder and a response encoder. Knows nothing of Python.
         .target(name: "XMLRPC", dependencies: ["XMLSAX"]),
 
+        // Calls under deadlines: the one deadline watch, exactly-once delivery of answers, the
+        // threads and locks they run on, and how durations read in messages. Knows nothing of Python.
+        .target(name: "Deadlines", dependencies: [.product(name: "HeapModule", package: "swift-collections")]),
+
         // The embedded interpreter: GIL proof, owned/borrowed references, the Python call pool.
-        .target(name: "EmbeddedPython", dependencies: ["CPython"]),
+        .target(name: "EmbeddedPython", dependencies: ["CPython", "Deadlines"]),
 
         // Policy units, the plugin registry, filter/score/balance semantics. Knows nothing of HTTP.
         .target(
             name: "Scheduling",
             dependencies: [
                 "EmbeddedPython",
+                "Deadlines",
                 .product(name: "DequeModule", package: "swift-collections"),
                 "XMLSAX",
                 .product(name: "Logging", package: "swift-log"),
@@ -64,6 +70,7 @@ let package = Package(
             name: "PluginWorkers",
             dependencies: [
                 "Scheduling",
+                "Deadlines",
                 .product(name: "DequeModule", package: "swift-collections"),
                 "EmbeddedPython",
                 .product(name: "Logging", package: "swift-log"),
@@ -113,6 +120,7 @@ let package = Package(
 
         .testTarget(name: "XMLSAXTests", dependencies: ["XMLSAX"]),
         .testTarget(name: "XMLRPCTests", dependencies: ["XMLRPC", "XMLSAX"]),
+        .testTarget(name: "DeadlinesTests", dependencies: ["Deadlines"]),
         .testTarget(name: "EmbeddedPythonTests", dependencies: ["EmbeddedPython"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "EmbeddedPython"]),
         .testTarget(name: "PluginWorkersTests", dependencies: ["PluginWorkers", "Scheduling"]),

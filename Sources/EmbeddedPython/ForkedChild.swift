@@ -1,6 +1,7 @@
 // getpid, _exit and waitpid come through CPython's module (and its shim); see
 // PythonCallPool.swift for why Glibc is not imported beside it.
 internal import CPython
+import Deadlines
 import Synchronization
 
 /// What a plugin's `os.fork()` leaves behind: a copy of the process with only the thread

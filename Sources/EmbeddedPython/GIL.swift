@@ -6,7 +6,28 @@ import Synchronization
 /// Only this module can make one, and only while it holds the GIL; it is handed
 /// to closures as `borrowing`, so it cannot be stored, copied or sent elsewhere.
 /// Every operation that creates a Python object from nothing asks for it.
-public struct GIL: ~Copyable {}
+public struct GIL: ~Copyable {
+    /// Why the calling code holds the GIL although it has no token to show for it.
+    enum Reason {
+        /// Right after `PyGILState_Ensure` (`PythonInterpreter.withGIL`).
+        case ensuredState
+        /// Right after a pool thread's `PyEval_RestoreThread`.
+        case restoredThreadState
+        /// Inside a function CPython calls (a native function entered from Python).
+        case calledFromPython
+        /// Code reached only from code that holds a token (such as reading the raised
+        /// exception after a call failed), where passing it down is not possible.
+        case callerHoldsIt
+    }
+
+    private init() {}
+
+    /// The one place a token is made: the caller states why the GIL is held, which no
+    /// type can check. Grep for `assumeHeld` to review every such claim.
+    static func assumeHeld(because reason: Reason) -> GIL {
+        GIL()
+    }
+}
 
 /// The one embedded interpreter of this process.
 public enum PythonInterpreter {
@@ -51,7 +72,7 @@ public enum PythonInterpreter {
         defer { PyGILState_Release(state) }
         // Python code may have forked: a copy of the process must not go on into the caller's code.
         defer { ForkedChild.leaveIfForked() }
-        let gil = GIL()
+        let gil = GIL.assumeHeld(because: .ensuredState)
         PendingDecrefs.shared.drain(gil)
         return try body(gil)
     }
@@ -120,6 +141,10 @@ extension GIL {
 /// held, which is then its lock (PyO3's `GILProtected`): no mutex of its own, and no
 /// way to reach it without a `GIL`. `body` must not run Python code, which could hand
 /// the GIL to another thread halfway through.
+///
+/// This relies on a GIL build of CPython (Debian's python3-dev, 3.11): in a free-threaded
+/// build (3.13t) the GIL excludes no other thread, and neither this type nor a `GIL`
+/// token would protect anything.
 public final class GILProtected<Value>: @unchecked Sendable {
     private var value: Value
 

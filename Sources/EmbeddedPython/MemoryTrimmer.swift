@@ -1,6 +1,7 @@
 // malloc_trim comes through the CPython module's shim (<malloc.h>); see PythonCallPool.swift
 // for why Glibc is not imported beside it.
 internal import CPython
+import Deadlines
 
 /// Gives the memory of large requests back to the system once they are done.
 ///

@@ -76,7 +76,7 @@ private func callNative(
         PyErr_SetString(sp_exc_runtime_error(), "native function without its Swift body")
         return nil
     }
-    let gil = GIL()
+    let gil = GIL.assumeHeld(because: .calledFromPython)
     do {
         return try box.body(gil, NativeArguments(arguments, count: count)).stolen()
     } catch {

@@ -49,7 +49,7 @@ public struct PythonError: Error, Sendable, CustomStringConvertible {
             PyException_SetTraceback(value, traceback)
         }
         // The GIL is held here: PyErr_Fetch is only legal with it.
-        let gil = GIL()
+        let gil = GIL.assumeHeld(because: .callerHoldsIt)
         // Matched before the raw pointers are handed to owners that may release them.
         let isDeadline = PyErr_GivenExceptionMatches(type, DeadlineExceeded.type(gil)) != 0
         let isSyntaxError = PyErr_GivenExceptionMatches(type, sp_exc_syntax_error()) != 0

@@ -1,40 +1,22 @@
-import DequeModule
-import EmbeddedPython
+import Deadlines
 import Foundation
 import Logging
 import Scheduling
 import Synchronization
-
-/// How the pool runs its workers.
-public struct WorkerPoolSettings: Sendable {
-    /// The worker's command line: this binary, `worker`, and the plugin folders.
-    public var command: [String]
-    public var workerCount: Int
-    /// Calls a worker answers before it is replaced by a fresh one.
-    public var maxCalls: Int
-    /// Resident memory past which a worker is replaced, checked between calls.
-    public var maxResidentBytes: Int
-
-    public init(command: [String], workerCount: Int = 2, maxCalls: Int = 10_000, maxResidentMegabytes: Int = 512) {
-        self.command = command
-        self.workerCount = workerCount
-        self.maxCalls = maxCalls
-        maxResidentBytes = maxResidentMegabytes << 20
-    }
-}
 
 /// Runs Python units in worker processes, one call at a time per worker, so that a
 /// plugin that segfaults, exits, hangs in C or leaks costs its worker and not the
 /// daemon: the call gets a plugin error and the worker is replaced.
 ///
 /// Each worker is driven by a thread of its own that blocks on the worker's socket;
-/// callers only wait on continuations. A call's deadline is kept by a timer task that
-/// answers the caller and kills the worker running it.
+/// callers only wait on continuations. A call's deadline is kept by the deadline watch,
+/// which answers the caller and kills the worker running it.
 public final class PluginWorkerPool: PythonUnitRunner {
     private let settings: WorkerPoolSettings
     private let logger: Logger
     private let queue = CallQueue()
     private let nextID = Atomic<UInt64>(1)
+    private let deadlines = DeadlineWatch()
 
     public init(settings: WorkerPoolSettings, logger: Logger) {
         self.settings = settings
@@ -46,18 +28,23 @@ public final class PluginWorkerPool: PythonUnitRunner {
         }
     }
 
-    public func run(_ call: PythonUnitCall, timeout: Duration) async -> Result<UnitOutput, UnitFailure> {
-        let pending = PendingCall(id: nextID.add(1, ordering: .relaxed).oldValue, call: call, timeout: timeout)
-        let timer = Task {
-            try await Task.sleep(for: timeout)
-            pending.expire()
+    public func run(_ calls: [PlannedUnitCall]) async -> [Result<UnitOutput, UnitFailure>] {
+        if calls.isEmpty { return [] }
+        let results = await Delivery<Result<UnitOutput, UnitFailure>>.results(count: calls.count) { delivery in
+            for (position, planned) in calls.enumerated() {
+                let pending = PendingCall(
+                    id: nextID.add(1, ordering: .relaxed).oldValue, call: planned.call, timeout: planned.timeout,
+                    delivery: delivery, position: position)
+                deadlines.watch(pending, until: ContinuousClock.now + planned.timeout)
+                queue.append(pending)
+            }
         }
-        defer { timer.cancel() }
-        return await withCheckedContinuation { continuation in
-            pending.attach(continuation)
-            queue.append(pending)
-        }
+        for _ in calls { deadlines.answered() }
+        return results
     }
+
+    /// Calls in worker processes end with their workers.
+    public func stopCalls() {}
 
     /// Workers loaded the plugins as they were when they started: each one is replaced
     /// before its next call (idle ones at once).
@@ -99,10 +86,10 @@ public final class PluginWorkerPool: PythonUnitRunner {
                 queue.putBack(pending)
                 return
             }
-            guard pending.start(on: worker) else { continue }
+            guard let call = pending.start(on: worker) else { continue }
             let outcome: Result<UnitOutput, UnitFailure>
             do {
-                outcome = try worker.run(pending.call, id: pending.id)
+                outcome = try worker.run(call, id: pending.id)
             } catch {
                 replace(worker, after: error, running: pending, slot: slot)
                 return
@@ -148,7 +135,7 @@ public final class PluginWorkerPool: PythonUnitRunner {
     /// The worker failed during a call (died, was killed at the deadline, or sent garbage).
     private func replace(_ worker: WorkerProcess, after error: FrameError, running pending: PendingCall, slot: Int) {
         let exit = worker.stop()
-        let unit = "\(pending.call.kind.rawValue) '\(pending.call.unit)'"
+        let unit = pending.unitDescription
         let cause = error == .closed ? "worker died: \(exit)" : "worker failed: \(error); it was stopped (\(exit))"
         if pending.answer(.failure(UnitFailure(message: cause))) {
             logger.warning(
@@ -170,129 +157,5 @@ public final class PluginWorkerPool: PythonUnitRunner {
         logger.info(
             "plugin worker recycled",
             metadata: ["slot": "\(slot)", "pid": "\(worker.pid)", "reason": "\(reason)", "exit": "\(exit)"])
-    }
-}
-
-/// A call waiting for, or being run by, a worker. Answered exactly once: by the worker's
-/// thread with the result, or by the timer at the deadline.
-private final class PendingCall: Sendable {
-    let id: UInt64
-    let call: PythonUnitCall
-    let timeout: Duration
-    private let state = Mutex(State())
-
-    private struct State {
-        var continuation: CheckedContinuation<Result<UnitOutput, UnitFailure>, Never>?
-        var outcome: Result<UnitOutput, UnitFailure>?
-        /// Set while a worker runs the call: the one to kill at the deadline.
-        var worker: WorkerProcess?
-    }
-
-    init(id: UInt64, call: PythonUnitCall, timeout: Duration) {
-        self.id = id
-        self.call = call
-        self.timeout = timeout
-    }
-
-    func attach(_ continuation: CheckedContinuation<Result<UnitOutput, UnitFailure>, Never>) {
-        let early = state.withLock { state in
-            if state.outcome == nil { state.continuation = continuation }
-            return state.outcome
-        }
-        if let early { continuation.resume(returning: early) }
-    }
-
-    /// Claims the call for a worker; false when it was already answered (its deadline passed in the queue).
-    func start(on worker: WorkerProcess) -> Bool {
-        state.withLock { state in
-            guard state.outcome == nil else { return false }
-            state.worker = worker
-            return true
-        }
-    }
-
-    /// Answers the caller; false when the deadline got there first.
-    @discardableResult
-    func answer(_ outcome: Result<UnitOutput, UnitFailure>) -> Bool {
-        let continuation = state.withLock { state -> CheckedContinuation<Result<UnitOutput, UnitFailure>, Never>?? in
-            guard state.outcome == nil else { return .none }
-            state.outcome = outcome
-            state.worker = nil
-            defer { state.continuation = nil }
-            return .some(state.continuation)
-        }
-        guard let continuation else { return false }
-        continuation?.resume(returning: outcome)
-        return true
-    }
-
-    /// The deadline: answers the caller now, and kills the worker stuck in the call. The
-    /// kill happens under the lock the worker's thread must take before it reaps the
-    /// process, so the pid cannot have been reused.
-    func expire() {
-        let answered = state.withLock {
-            state -> (CheckedContinuation<Result<UnitOutput, UnitFailure>, Never>?, UnitFailure)? in
-            guard state.outcome == nil else { return nil }
-            var failure = UnitFailure(message: "timed out after \(timeout.secondsDescription)")
-            if let worker = state.worker {
-                worker.kill()
-                failure.message += "; its worker process was killed and is being replaced"
-            }
-            state.outcome = .failure(failure)
-            state.worker = nil
-            defer { state.continuation = nil }
-            return (state.continuation, failure)
-        }
-        if let (continuation, failure) = answered {
-            continuation?.resume(returning: .failure(failure))
-        }
-    }
-}
-
-/// Calls waiting for a worker, and the generation of the plugin folder workers must have loaded.
-///
-/// A call taken off the queue leaves it at once: a call holds its request's hosts, and under
-/// steady load the queue may never run empty.
-private final class CallQueue: @unchecked Sendable {
-    // Guarded by `condition`. A Deque lets go of each call as it is taken.
-    private var calls = Deque<PendingCall>()
-    private var currentGeneration = 0
-    private let condition = NSCondition()
-
-    var generation: Int {
-        condition.withLock { currentGeneration }
-    }
-
-    func append(_ call: PendingCall) {
-        condition.withLock {
-            calls.append(call)
-            condition.signal()
-        }
-    }
-
-    /// Back to the front: its worker turned out to be gone before the call was sent.
-    func putBack(_ call: PendingCall) {
-        condition.withLock {
-            calls.prepend(call)
-            condition.signal()
-        }
-    }
-
-    func advanceGeneration() {
-        condition.withLock {
-            currentGeneration += 1
-            condition.broadcast()
-        }
-    }
-
-    /// The next call, waiting for one; nil once the plugins were reloaded since `generation`.
-    func next(generation: Int) -> PendingCall? {
-        condition.withLock {
-            while calls.isEmpty && currentGeneration == generation {
-                condition.wait()
-            }
-            guard currentGeneration == generation else { return nil }
-            return calls.removeFirst()
-        }
     }
 }

@@ -1,5 +1,3 @@
-import EmbeddedPython
-
 /// One call of a Python policy unit, named rather than held, so that it can be
 /// answered by a process that loaded the same plugin folder.
 public struct PythonUnitCall: Sendable, Equatable {
@@ -22,34 +20,35 @@ public struct PythonUnitCall: Sendable, Equatable {
     }
 }
 
-/// Runs Python units somewhere other than this process's call pool (worker processes),
-/// so that a plugin that crashes or hangs in C costs its runner and not the daemon.
-///
-/// Without one, the scheduler calls plugins in-process on its `PythonCallPool`.
+/// A Python unit call the scheduler has planned: what to run, the unit as this process
+/// loaded it (its plugin object, its quarantine), and how long the call may take.
+public struct PlannedUnitCall: Sendable {
+    public var call: PythonUnitCall
+    public var unit: LoadedUnit
+    /// The unit's own timeout, cut to what is left of the request's deadline.
+    public var timeout: Duration
+
+    public init(_ call: PythonUnitCall, unit: LoadedUnit, timeout: Duration) {
+        self.call = call
+        self.unit = unit
+        self.timeout = timeout
+    }
+}
+
+/// Runs the Python units of one request on their arguments: in this process
+/// (`InProcessUnitRunner`, on the call pool with the plugin runtime) or in worker
+/// processes (`PluginWorkerPool`). The scheduler decides what runs and combines the
+/// answers; a runner only runs them, each under its deadline.
 public protocol PythonUnitRunner: Sendable {
-    /// Answers by `timeout` at the latest; every failure is the unit's, never the request's.
-    func run(_ call: PythonUnitCall, timeout: Duration) async -> Result<UnitOutput, UnitFailure>
+    /// Runs the calls side by side and answers with their outcomes in the same order, each
+    /// by its `timeout` at the latest; every failure is the unit's, never the request's.
+    func run(_ calls: [PlannedUnitCall]) async -> [Result<UnitOutput, UnitFailure>]
 
     /// The scheduler reloaded the plugin folder: whatever serves calls from now on must
     /// run the plugins as they are on disk now.
     func pluginsReloaded()
-}
 
-extension Scheduler {
-    /// Calls a Python unit of this scheduler's registry on the calling thread, holding the
-    /// GIL, with no deadline: what a worker process does with each call it is sent. Blocks,
-    /// so never call it from Swift's cooperative pool or an event loop.
-    public func runHere(_ call: PythonUnitCall) -> Result<UnitOutput, UnitFailure> {
-        guard let unit = registry.unit(call.kind, named: call.unit), case .python(let target) = unit.implementation
-        else {
-            return .failure(UnitFailure(message: "plugin not found: '\(call.unit)'"))
-        }
-        return PythonInterpreter.withGIL { gil in
-            Result { () throws(UnitFailure) in
-                try runtime.call(
-                    target, kind: call.kind, arguments: call.arguments, properties: call.properties,
-                    outputLimit: call.outputLimit, gil)
-            }
-        }
-    }
+    /// Shutting down: the calls still running are answered as stopped and stopped as at
+    /// their deadline.
+    func stopCalls()
 }

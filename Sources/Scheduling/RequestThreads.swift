@@ -1,6 +1,6 @@
+import Deadlines
 import DequeModule
 import Foundation
-import Synchronization
 
 /// When a request must be answered (`request_timeout` after it arrived), for the loops that
 /// run long inside it to check between steps.
@@ -45,9 +45,6 @@ public final class RequestThreads: Sendable {
             thread.stackSize = 8 << 20
             thread.start()
         }
-        let watcher = Thread { [deadlines] in deadlines.run() }
-        watcher.name = "request-deadlines"
-        watcher.start()
     }
 
     /// Runs `body` on one of the threads; nil when `deadline` passed first (answered at the
@@ -55,89 +52,32 @@ public final class RequestThreads: Sendable {
     public func run<R: Sendable>(
         until deadline: RequestDeadline, _ body: @escaping @Sendable () -> R
     ) async -> R? {
-        let delivery = Delivery<R>()
-        let key = ObjectIdentifier(delivery)
-        return await withCheckedContinuation { continuation in
-            delivery.wait(continuation)
-            deadlines.watch(key, until: deadline.instant) { delivery.deliver(nil) }
+        await Delivery<R?>.results(count: 1) { delivery in
+            let job = RequestJob(delivery)
+            deadlines.watch(job, until: deadline.instant)
             queue.put { [deadlines] in
                 // A job still queued at its deadline has been answered already: skip it.
-                if !delivery.isDelivered {
+                if !delivery.isDelivered() {
                     delivery.deliver(body())
                 }
-                deadlines.settle(key)
+                deadlines.answered()
             }
-        }
+        }[0]
     }
 }
 
-/// One thread that answers the callers whose deadline passed. What it holds for a call is
-/// dropped as soon as the call finishes, so nothing of a finished request waits for its
-/// deadline (a timer per call would keep its closure until then).
-private final class DeadlineWatch: @unchecked Sendable {
-    // NSCondition guards `pending`; every access holds it.
-    private let condition = NSCondition()
-    private var pending: [ObjectIdentifier: (instant: ContinuousClock.Instant, expire: @Sendable () -> Void)] = [:]
-    /// The deadline the watcher sleeps until; nil while it sleeps with nothing to watch.
-    private var sleepingUntil: ContinuousClock.Instant?
+/// What the deadline watch holds of a request's job: only its answer, which is nil at the deadline.
+private final class RequestJob<R: Sendable>: DeadlineBound {
+    private let delivery: Delivery<R?>
 
-    func watch(_ key: ObjectIdentifier, until instant: ContinuousClock.Instant, expire: @escaping @Sendable () -> Void)
-    {
-        condition.lock()
-        pending[key] = (instant, expire)
-        if sleepingUntil.map({ instant < $0 }) ?? true {
-            condition.signal()
-        }
-        condition.unlock()
+    init(_ delivery: Delivery<R?>) {
+        self.delivery = delivery
     }
 
-    func settle(_ key: ObjectIdentifier) {
-        condition.lock()
-        pending[key] = nil
-        condition.unlock()
-    }
+    var isAnswered: Bool { delivery.isDelivered() }
 
-    func run() {
-        condition.lock()
-        while true {
-            let now = ContinuousClock.now
-            let expired = pending.filter { $0.value.instant <= now }
-            if !expired.isEmpty {
-                for key in expired.keys { pending[key] = nil }
-                condition.unlock()
-                for (_, entry) in expired { entry.expire() }
-                condition.lock()
-                continue
-            }
-            sleepingUntil = pending.values.map(\.instant).min()
-            if let earliest = sleepingUntil {
-                let (seconds, attoseconds) = (earliest - now).components
-                _ = condition.wait(until: Date(timeIntervalSinceNow: Double(seconds) + Double(attoseconds) / 1e18))
-            } else {
-                condition.wait()
-            }
-        }
-    }
-}
-
-/// One answer for one waiting caller: the work's or the deadline's, whichever comes first.
-private final class Delivery<R: Sendable>: Sendable {
-    private let state = Mutex<(continuation: CheckedContinuation<R?, Never>?, delivered: Bool)>((nil, false))
-
-    var isDelivered: Bool { state.withLock { $0.delivered } }
-
-    func wait(_ continuation: CheckedContinuation<R?, Never>) {
-        state.withLock { $0.continuation = continuation }
-    }
-
-    func deliver(_ result: R?) {
-        let continuation = state.withLock { state -> CheckedContinuation<R?, Never>? in
-            guard !state.delivered else { return nil }
-            state.delivered = true
-            defer { state.continuation = nil }
-            return state.continuation
-        }
-        continuation?.resume(returning: result)
+    func expire(_ why: Expiry) {
+        delivery.deliver(nil)
     }
 }
 

@@ -6,12 +6,9 @@ import Synchronization
 /// combine, and what is reported when they fail. Knows nothing of HTTP or XML-RPC.
 public final class Scheduler: Sendable {
     public let settings: PluginSettings
-    let runtime: PluginRuntime
-    private let pool: PythonCallPool
-    /// Where Python units run when they do not run on `pool`: worker processes.
-    private let workers: (any PythonUnitRunner)?
-    private let loaded: Mutex<PluginRegistry>
-    private let loader: PluginLoader
+    private let units: any PolicyUnitSource
+    /// Where Python units run: the call pool of this process, or worker processes.
+    private let runner: any PythonUnitRunner
     /// One reload at a time; requests never wait for it.
     private let reloading = Mutex(())
     private let resolver: ArgumentResolver
@@ -25,30 +22,33 @@ public final class Scheduler: Sendable {
     /// Starts the interpreter, installs the plugin runtime and loads the plugin folder.
     /// With `workers`, Python units run there instead of in this process; the folder is
     /// still loaded here, for `discover`, property rules and deadlines.
-    public init(
+    public convenience init(
         settings: PluginSettings, pythonThreads: Int = 8, inventory: (any Inventory)? = nil,
         workers: (any PythonUnitRunner)? = nil, logger: Logger
     ) throws(PythonError) {
+        let plugins = try PythonPlugins(settings: settings, logger: logger)
+        let runner =
+            workers
+            ?? InProcessUnitRunner(
+                plugins: plugins, threads: pythonThreads, maxStuckCalls: settings.maxStuckCalls, logger: logger)
+        self.init(settings: settings, units: plugins, runner: runner, inventory: inventory, logger: logger)
+    }
+
+    /// The scheduling rules over `units`, with their Python calls run by `runner`: starts
+    /// nothing, so the rules can be tried with a fake runner and no interpreter.
+    init(
+        settings: PluginSettings, units: any PolicyUnitSource, runner: any PythonUnitRunner,
+        inventory: (any Inventory)? = nil, logger: Logger
+    ) {
         self.settings = settings
-        self.workers = workers
+        self.units = units
+        self.runner = runner
         self.logger = logger
         resolver = ArgumentResolver(inventory: inventory, limits: settings.entityLimits)
-        try PythonInterpreter.start(.init(modulePaths: [settings.pluginsPath]))
-        runtime = try PythonInterpreter.withGIL { gil throws(PythonError) in try PluginRuntime(gil) }
-        pool = PythonCallPool(maxThreads: pythonThreads)
-        loader = PluginLoader(settings: settings, runtime: runtime, logger: logger)
-        let registry = loader.loadAll()
-        loaded = Mutex(registry)
-        logger.info(
-            "plugins loaded",
-            metadata: [
-                "folder": "\(settings.pluginsPath)", "units": "\(registry.allUnits.count)",
-                "errors": "\(registry.loadErrors.count)",
-            ])
     }
 
     /// The units being served and the files that did not load.
-    public var registry: PluginRegistry { loaded.withLock { $0 } }
+    public var registry: PluginRegistry { units.registry }
 
     /// Reads the plugin folder again: changed files are loaded anew (or keep their last
     /// good version when they no longer load), unchanged ones keep theirs, removed ones go;
@@ -57,11 +57,10 @@ public final class Scheduler: Sendable {
     public func reload(everything: Bool = false) {
         reloading.withLock { _ in
             let before = registry
-            let fresh = loader.loadAll(previous: before, everything: everything)
-            loaded.withLock { $0 = fresh }
+            let fresh = units.reload(everything: everything)
             // A folder that cannot be read keeps what the workers serve, too.
             if fresh.folderProblem == nil || before.files.isEmpty {
-                workers?.pluginsReloaded()
+                runner.pluginsReloaded()
             }
             logUnitNameChanges(from: before, to: fresh)
             for unit in before.allUnits where unit.quarantine.reason != nil {
@@ -97,17 +96,7 @@ public final class Scheduler: Sendable {
     /// listing and a few stat calls) to poll every second.
     @discardableResult
     public func reloadIfChanged() -> Bool {
-        let current = registry
-        switch loader.scan() {
-        case .failure(let problem):
-            // Said once (and the plugins loaded before keep serving), not at every poll.
-            if current.folderProblem == problem { return false }
-        case .success(let files):
-            let unchanged =
-                current.folderProblem == nil && files.count == current.files.count
-                && zip(files, current.files).allSatisfy { $0.path == $1.path && $0.fingerprint == $1.fingerprint }
-            if unchanged { return false }
-        }
+        guard units.changedSinceLoad() else { return false }
         reload()
         return true
     }
@@ -116,7 +105,7 @@ public final class Scheduler: Sendable {
     /// answered as stopped and interrupted (or, blocked in C, abandoned). For shutdown.
     /// Calls in worker processes end with their workers.
     public func stopPythonCalls() {
-        pool.stopAll()
+        runner.stopCalls()
     }
 
     // MARK: - Filters
@@ -264,45 +253,31 @@ public final class Scheduler: Sendable {
         // The usual request (Python units, short properties) costs less than the hand-off.
         let isCheap = requested.allSatisfy { entry in
             guard let unit = registry.unit(entry.kind, named: entry.name) else { return true }
-            guard case .python = unit.implementation else { return false }
+            if case .native = unit.implementation { return false }
             return unit.rules.checkSteps(properties, defaults: unit.defaults) <= Self.inlineCheckSteps
         }
         let finished = isCheap ? planning() : await threads.run(until: deadline, planning)
         var outcomes = [Swift.Result<UnitOutput, UnitFailure>?](repeating: nil, count: requested.count)
-        var inProcess: [(position: Int, call: PythonCallPool.Call<UnitOutput>)] = []
-        var inWorkers: [(position: Int, call: PythonUnitCall, timeout: Duration)] = []
+        var pythonCalls: [(position: Int, call: PlannedUnitCall)] = []
         let plans = planned.withLock { $0 }
         for (position, plan) in plans.enumerated() {
             switch plan {
             case .answered(let outcome): outcomes[position] = outcome
-            case .inProcess(let call): inProcess.append((position, call))
-            case .inWorker(let call, let timeout): inWorkers.append((position, call, timeout))
+            case .python(let call): pythonCalls.append((position, call))
             case nil: outcomes[position] = .failure(UnitFailure(message: deadline.message))
             }
         }
         if finished != true {
             // Past the deadline: the Python units planned are not started any more.
-            for (position, _) in inProcess { outcomes[position] = .failure(UnitFailure(message: deadline.message)) }
-            for (position, _, _) in inWorkers { outcomes[position] = .failure(UnitFailure(message: deadline.message)) }
-            inProcess = []
-            inWorkers = []
+            for (position, _) in pythonCalls { outcomes[position] = .failure(UnitFailure(message: deadline.message)) }
+            pythonCalls = []
         }
-        // All of a request's in-process Python units in one batch: one hand-off to the pool,
-        // usually one taking of the GIL; each unit keeps its own deadline.
-        let results = await pool.runEach(inProcess.map(\.call))
-        for ((position, _), result) in zip(inProcess, results) {
-            outcomes[position] = result.mapError { error in
-                error as? UnitFailure ?? UnitFailure(message: "\(error)")
-            }
-        }
-        if let workers, !inWorkers.isEmpty {
-            await withTaskGroup(of: (Int, Swift.Result<UnitOutput, UnitFailure>).self) { group in
-                for (position, call, timeout) in inWorkers {
-                    group.addTask { (position, await workers.run(call, timeout: timeout)) }
-                }
-                for await (position, outcome) in group {
-                    outcomes[position] = outcome
-                }
+        // All of a request's Python units in one batch: one hand-off to the runner; each
+        // unit keeps its own deadline.
+        if !pythonCalls.isEmpty {
+            let results = await runner.run(pythonCalls.map(\.call))
+            for ((position, _), result) in zip(pythonCalls, results) {
+                outcomes[position] = result
             }
         }
         var answered: [Swift.Result<UnitOutput, UnitFailure>] = []
@@ -327,11 +302,10 @@ public final class Scheduler: Sendable {
     }
 
     /// How one unit's call goes: answered at once (refused properties, a built-in unit,
-    /// no time left), or a Python call for the pool or for a worker process.
+    /// no time left), or a Python call for the runner.
     private enum CallPlan: Sendable {
         case answered(Swift.Result<UnitOutput, UnitFailure>)
-        case inProcess(PythonCallPool.Call<UnitOutput>)
-        case inWorker(PythonUnitCall, timeout: Duration)
+        case python(PlannedUnitCall)
     }
 
     private func plan(
@@ -346,8 +320,6 @@ public final class Scheduler: Sendable {
         if let violation = unit.rules.violation(in: merged, deadline: deadline) {
             return .answered(.failure(UnitFailure(message: violation)))
         }
-        let kind = unit.info.kind
-        let outputLimit = settings.outputLimit
         switch unit.implementation {
         case .native(let native):
             // Swift, without the GIL, on this request thread, stopping at the deadline.
@@ -355,25 +327,16 @@ public final class Scheduler: Sendable {
                 Swift.Result { () throws(UnitFailure) in
                     try native.run(arguments, properties: merged, deadline: deadline)
                 })
-        case .python(let target):
+        case .python, .pythonElsewhere:
             let remaining = deadline.instant - ContinuousClock.now
             guard remaining > .zero else {
                 return .answered(
                     .failure(UnitFailure(message: "not run: the request's deadline (request_timeout) had passed")))
             }
-            let timeout = min(unit.timeout, remaining)
-            if workers != nil {
-                let call = PythonUnitCall(
-                    kind: kind, unit: unit.info.name, arguments: arguments, properties: merged,
-                    outputLimit: outputLimit)
-                return .inWorker(call, timeout: timeout)
-            }
-            let stuck = StuckUnitCalls(unit: unit, limit: settings.maxStuckCalls, logger: logger)
-            return .inProcess(
-                PythonCallPool.Call(timeout: timeout, stuck: stuck) { [runtime, merged] gil in
-                    try runtime.call(
-                        target, kind: kind, arguments: arguments, properties: merged, outputLimit: outputLimit, gil)
-                })
+            let call = PythonUnitCall(
+                kind: unit.info.kind, unit: unit.info.name, arguments: arguments, properties: merged,
+                outputLimit: settings.outputLimit)
+            return .python(PlannedUnitCall(call, unit: unit, timeout: min(unit.timeout, remaining)))
         }
     }
 

@@ -27,7 +27,7 @@ public final class UnitQuarantine: Sendable {
     public var stuckCalls: Int { state.withLock { $0.stuck } }
 
     /// One more call is stuck. Returns the count, and the reason when this one quarantines the unit.
-    fileprivate func callStuck(limit: Int, file: String) -> (stuck: Int, quarantined: String?) {
+    func callStuck(limit: Int, file: String) -> (stuck: Int, quarantined: String?) {
         state.withLock { state in
             state.stuck += 1
             guard state.reason == nil, state.stuck >= limit else { return (state.stuck, nil) }

@@ -125,7 +125,7 @@ struct Serve: AsyncParsableCommand {
         }
         let server = HTTPServer(
             listening: listening, limits: configuration.limits, tls: tls,
-            service: SchedulerService(scheduler: scheduler), logger: logger)
+            service: SchedulerMethods(scheduler: scheduler), logger: logger)
         let watcher = PluginWatcher(
             scheduler: scheduler,
             interval: configuration.reloadInterval > 0 ? .seconds(configuration.reloadInterval) : nil,

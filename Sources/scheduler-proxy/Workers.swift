@@ -22,10 +22,9 @@ struct Worker: AsyncParsableCommand {
         var logger = Logger(label: "scheduler-proxy worker")
         // The daemon loaded the same folder and already reported what did not load.
         logger.logLevel = .critical
-        let scheduler = try Scheduler(
-            settings: PluginSettings(pluginsPath: plugins, pluginsConfPath: pluginsConf), pythonThreads: 1,
-            logger: logger)
-        let status = await WorkerSide.serve(channel) { call in scheduler.runHere(call) }
+        let plugins = try PythonPlugins(
+            settings: PluginSettings(pluginsPath: plugins, pluginsConfPath: pluginsConf), logger: logger)
+        let status = await WorkerSide.serve(channel) { call in plugins.callHere(call) }
         throw ExitCode(status)
     }
 }

@@ -15,6 +15,9 @@ public final class LoadedUnit: Sendable {
     enum Implementation: Sendable {
         /// A plugin's class or function, called on a pool thread with the GIL.
         case python(PythonHandle)
+        /// A Python unit this process knows by name only: its runner holds the plugin (a
+        /// fake runner in tests of the scheduling rules).
+        case pythonElsewhere
         /// Evaluated in Swift, without the GIL.
         case native(NativeUnit)
     }

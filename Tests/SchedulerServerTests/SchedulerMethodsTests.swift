@@ -8,7 +8,7 @@ import XMLRPC
 private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("Fixtures")
 
-private let service: SchedulerService = {
+private let methods: SchedulerMethods = {
     var logger = Logger(label: "test")
     logger.logLevel = .critical
     let scheduler = try! Scheduler(
@@ -16,16 +16,16 @@ private let service: SchedulerService = {
             pluginsPath: fixtures.appendingPathComponent("plugins").path,
             pluginsConfPath: fixtures.appendingPathComponent("plugins-conf").path),
         logger: logger)
-    return SchedulerService(scheduler: scheduler)
+    return SchedulerMethods(scheduler: scheduler)
 }()
 
 private func call(_ body: String) async throws -> XMLRPCResponse {
-    try XMLRPCDecoder.decodeMethodResponse(await service.respond(to: Array(body.utf8)))
+    try XMLRPCDecoder.decodeMethodResponse(await methods.respond(to: Array(body.utf8)))
 }
 
 private func call(_ method: String, _ params: [XMLRPCValue]) async throws -> XMLRPCResponse {
     let request = XMLRPCEncoder.encodeMethodCall(XMLRPCMethodCall(methodName: method, params: params))
-    return try XMLRPCDecoder.decodeMethodResponse(await service.respond(to: request))
+    return try XMLRPCDecoder.decodeMethodResponse(await methods.respond(to: request))
 }
 
 private func faultCode(_ response: XMLRPCResponse) -> Int? {
@@ -38,7 +38,7 @@ private func result(_ response: XMLRPCResponse) -> XMLRPCStruct? {
     return nil
 }
 
-@Suite struct SchedulerServiceTests {
+@Suite struct SchedulerMethodsTests {
     @Test func apacheExtensionsRequestsAreAnswered() async throws {
         let response = try await call(
             """

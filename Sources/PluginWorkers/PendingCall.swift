@@ -1,0 +1,76 @@
+import Deadlines
+import Scheduling
+import Synchronization
+
+/// A call waiting for, or being run by, a worker. Answered exactly once: by the worker's
+/// thread with the result, or by the deadline watch at the deadline.
+///
+/// The deadline watch may hold it until its deadline: it lets go of the call (the
+/// request's hosts and VM) as soon as a worker takes it or it is answered.
+final class PendingCall: DeadlineBound {
+    let id: UInt64
+    /// "filter 'name'": for the log.
+    let unitDescription: String
+    let timeout: Duration
+    private let delivery: Delivery<Result<UnitOutput, UnitFailure>>
+    private let position: Int
+    private struct State {
+        /// Until a worker takes it or the call is answered.
+        var call: PythonUnitCall?
+        /// Set while a worker runs the call: the one to kill at the deadline.
+        var worker: WorkerProcess?
+    }
+    private let state: Mutex<State>
+
+    init(
+        id: UInt64, call: PythonUnitCall, timeout: Duration, delivery: Delivery<Result<UnitOutput, UnitFailure>>,
+        position: Int
+    ) {
+        self.id = id
+        unitDescription = "\(call.kind.rawValue) '\(call.unit)'"
+        state = Mutex(State(call: call))
+        self.timeout = timeout
+        self.delivery = delivery
+        self.position = position
+    }
+
+    var isAnswered: Bool { delivery.isDelivered(at: position) }
+
+    /// Claims the call for a worker and hands it over; nil when it was already answered
+    /// (its deadline passed in the queue).
+    func start(on process: WorkerProcess) -> PythonUnitCall? {
+        state.withLock { state in
+            guard !isAnswered, let call = state.call else { return nil }
+            state.call = nil
+            state.worker = process
+            return call
+        }
+    }
+
+    /// Answers the caller; false when the deadline got there first.
+    @discardableResult
+    func answer(_ outcome: Result<UnitOutput, UnitFailure>) -> Bool {
+        state.withLock { state in
+            state.worker = nil
+            state.call = nil
+            return delivery.deliver(outcome, at: position)
+        }
+    }
+
+    /// The deadline: answers the caller now, and kills the worker stuck in the call. The
+    /// kill happens under the lock the worker's thread must take before it reaps the
+    /// process, so the pid cannot have been reused.
+    func expire(_ why: Expiry) {
+        state.withLock { state in
+            let worker = state.worker
+            var failure = UnitFailure(message: "timed out after \(timeout.secondsDescription)")
+            if worker != nil {
+                failure.message += "; its worker process was killed and is being replaced"
+            }
+            guard delivery.deliver(.failure(failure), at: position) else { return }
+            worker?.kill()
+            state.worker = nil
+            state.call = nil
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import EmbeddedPython
+import Logging
+
+/// Runs Python units in this process: a request's calls go to the call pool as one batch
+/// (one hand-off, usually one taking of the GIL), each under its own deadline, and a unit
+/// whose calls keep getting stuck is quarantined.
+final class InProcessUnitRunner: PythonUnitRunner {
+    private let plugins: PythonPlugins
+    private let pool: PythonCallPool
+    private let maxStuckCalls: Int
+    private let logger: Logger
+
+    init(plugins: PythonPlugins, threads: Int, maxStuckCalls: Int, logger: Logger) {
+        self.plugins = plugins
+        self.maxStuckCalls = maxStuckCalls
+        self.logger = logger
+        pool = PythonCallPool(maxThreads: threads)
+    }
+
+    func run(_ calls: [PlannedUnitCall]) async -> [Result<UnitOutput, UnitFailure>] {
+        let poolCalls = calls.map { planned in
+            let stuck = StuckUnitCalls(unit: planned.unit, limit: maxStuckCalls, logger: logger)
+            return PythonCallPool.Call(timeout: planned.timeout, stuck: stuck) { [plugins] gil in
+                try plugins.call(planned.unit, planned.call, gil)
+            }
+        }
+        return await pool.runEach(poolCalls).map { result in
+            result.mapError { error in error as? UnitFailure ?? UnitFailure(message: "\(error)") }
+        }
+    }
+
+    /// The plugin objects are in the registry each request takes: nothing to do here.
+    func pluginsReloaded() {}
+
+    func stopCalls() {
+        pool.stopAll()
+    }
+}
