@@ -94,6 +94,7 @@ let package = Package(
             dependencies: [
                 "XMLRPC",
                 "Scheduling",
+                "Deadlines",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

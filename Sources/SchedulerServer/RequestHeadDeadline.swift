@@ -1,3 +1,4 @@
+import Deadlines
 import Logging
 import NIOCore
 
@@ -92,14 +93,14 @@ final class RequestHeadDeadline: ChannelInboundHandler, RemovableChannelHandler 
             arm(context)
             return
         }
-        let seconds = secondsText(Duration(timeout))
+        let seconds = Duration(timeout).secondsDescription
         let client = context.remoteAddress?.description ?? "a client"
         guard !waitingForHandshake else {
-            logger.debug("closing the connection from \(client): no TLS handshake within header_timeout (\(seconds) s)")
+            logger.debug("closing the connection from \(client): no TLS handshake within header_timeout (\(seconds))")
             context.close(promise: nil)
             return
         }
-        let reason = "the request line and headers did not arrive within header_timeout (\(seconds) s)"
+        let reason = "the request line and headers did not arrive within header_timeout (\(seconds))"
         logger.debug("refusing a request from \(client): \(reason)")
         // Below the HTTP encoder: no response is under way, and the connection is closed after this one.
         let text = reason + "\n"
@@ -117,11 +118,4 @@ final class RequestHeadDeadline: ChannelInboundHandler, RemovableChannelHandler 
         progress.headDeadline = nil
         context.fireChannelInactive()
     }
-}
-
-/// "2", "0.5": seconds as an admin writes them in scheduler.conf.
-func secondsText(_ duration: Duration) -> String {
-    let (seconds, attoseconds) = duration.components
-    if attoseconds == 0 { return "\(seconds)" }
-    return "\(((Double(seconds) + Double(attoseconds) / 1e18) * 1000).rounded() / 1000)"
 }

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Logging
 import PluginWorkers
-import SchedulerServer
 import Scheduling
 
 /// One plugin worker process, started by the daemon with `isolation = process`: not for people.
