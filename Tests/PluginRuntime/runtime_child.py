@@ -18,7 +18,7 @@ RUNTIME = ROOT / 'Sources' / 'Scheduling' / 'PluginRuntime'
 
 def runtime_files():
     """The runtime's files in the order the Swift side runs them."""
-    swift = (ROOT / 'Sources' / 'Scheduling' / 'PluginRuntime.swift').read_text(encoding='utf-8')
+    swift = (ROOT / 'Sources' / 'Scheduling' / 'PluginRuntime' / 'PluginRuntime.swift').read_text(encoding='utf-8')
     return re.findall(r'\("([a-z_]+\.py)", PackageResources\.[a-z_]+_py\)', swift)
 
 
