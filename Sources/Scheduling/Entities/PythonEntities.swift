@@ -21,7 +21,6 @@ public final class PythonEntityFactory: Sendable {
     /// Interned once: set on every object made.
     let xmlKey: PythonHandle
     let attributeNames = AttributeNames()
-    let idLists = HostIDLists()
 
     /// Takes the classes from the plugin runtime's namespace and gives it `_expanded`.
     init(runtimeNamespace namespace: borrowing PyOwned, _ gil: borrowing GIL) throws(PythonError) {
@@ -64,9 +63,14 @@ public final class PythonEntityFactory: Sendable {
     /// A unit's `hosts` argument, a list of its own: entities where the request or the
     /// inventory described the host (new objects for every unit, so that what one unit
     /// does to them cannot reach the next), id strings otherwise. A list of ids alone is
-    /// made once for the units of a request and copied for each (strings cannot change).
-    func hosts(_ arguments: UnitArguments, _ gil: borrowing GIL) throws(PythonError) -> PyOwned {
-        if arguments.hosts.isEmpty { return try idLists.copy(of: arguments.hostIDs, gil) }
+    /// made once for the units of a request (`ids`) and copied for each.
+    func hosts(
+        _ arguments: UnitArguments, sharing ids: HostIDList?, _ gil: borrowing GIL
+    ) throws(PythonError) -> PyOwned {
+        if arguments.hosts.isEmpty {
+            guard let ids else { return gil.list(arguments.hostIDs) }
+            return try ids.copy(of: arguments.hostIDs, gil)
+        }
         return try arguments.pythonHosts(builder, gil)
     }
 
@@ -88,29 +92,20 @@ public final class PythonEntityFactory: Sendable {
     }
 }
 
-/// The Python lists of host ids made for recent requests, so that the units of one
-/// request (and requests that send the same ids) copy one list instead of making a
-/// hundred strings each. Keyed by the id array: the units of a request share its
-/// storage, which makes the comparison a pointer check.
-final class HostIDLists: Sendable {
-    /// Requests in flight at once, about: more only costs a list made anew.
-    static let kept = 16
-    /// Longer lists are made for each unit: not worth keeping alive between requests.
-    static let longestKept = 10_000
-    private let recent = GILProtected([(ids: [String], list: PythonHandle)]())
+/// The Python list of a request's host ids, made by its first unit call and copied for
+/// the others (in C: the strings are shared, and cannot change), instead of a hundred
+/// strings made for each unit. One per batch of calls: it goes with the request.
+final class HostIDList: Sendable {
+    private let made = GILProtected<PythonHandle?>(nil)
+
+    init() {}
 
     /// A new list of the ids, for the caller to keep or change.
     func copy(of ids: [String], _ gil: borrowing GIL) throws(PythonError) -> PyOwned {
-        let cached = recent.withValue(gil) { recent in recent.first { $0.ids == ids }?.list }
-        if let cached { return try cached.bind(gil).listCopy() }
-        let made = gil.list(ids)
-        guard ids.count <= Self.longestKept else { return made }
-        let handle = made.shared()
-        recent.withValue(gil) { recent in
-            recent.insert((ids, handle), at: 0)
-            if recent.count > Self.kept { recent.removeLast() }
-        }
-        return try made.listCopy()
+        if let list = made.withValue(gil, { $0 }) { return try list.bind(gil).listCopy() }
+        let list = gil.list(ids)
+        made.withValue(gil) { $0 = list.shared() }
+        return try list.listCopy()
     }
 }
 

@@ -78,13 +78,14 @@ public struct UnitFailure: Error, Sendable, Equatable {
 
 extension PluginRuntime {
     /// Calls one unit with the GIL held and checks its result. Runs on a pool thread.
+    /// `ids`: the host id list the units of the same request share, when they are ids.
     func call(
         _ unit: PythonHandle, kind: UnitKind, arguments: UnitArguments, properties: [String: String],
-        outputLimit: Int, _ gil: borrowing GIL
+        outputLimit: Int, sharing ids: HostIDList? = nil, _ gil: borrowing GIL
     ) throws(UnitFailure) -> UnitOutput {
         do {
             let builder = entities.builder
-            let hostList = try entities.hosts(arguments, gil)
+            let hostList = try entities.hosts(arguments, sharing: ids, gil)
             // Plugins mostly answer with the very objects they were given: those map back to
             // the request's ids without reading their text.
             let given = try hostList.heldItems()

@@ -18,10 +18,13 @@ final class InProcessUnitRunner: PythonUnitRunner {
     }
 
     func run(_ calls: [PlannedUnitCall]) async -> [Result<UnitOutput, UnitFailure>] {
+        // The batch is one request's: its units share one list of its host ids, which goes
+        // when the batch is answered.
+        let ids = HostIDList()
         let poolCalls = calls.map { planned in
             let stuck = StuckUnitCalls(unit: planned.unit, limit: maxStuckCalls, logger: logger)
             return PythonCallPool.Call(timeout: planned.timeout, stuck: stuck) { [plugins] gil in
-                try plugins.call(planned.unit, planned.call, gil)
+                try plugins.call(planned.unit, planned.call, sharing: ids, gil)
             }
         }
         return await pool.runEach(poolCalls).map { result in

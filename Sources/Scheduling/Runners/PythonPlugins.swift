@@ -64,13 +64,15 @@ public final class PythonPlugins: PolicyUnitSource {
     }
 
     /// Calls `unit` with the GIL held and checks its result, with no deadline of its own.
-    func call(_ unit: LoadedUnit, _ call: PythonUnitCall, _ gil: borrowing GIL) throws(UnitFailure) -> UnitOutput {
+    func call(
+        _ unit: LoadedUnit, _ call: PythonUnitCall, sharing ids: HostIDList? = nil, _ gil: borrowing GIL
+    ) throws(UnitFailure) -> UnitOutput {
         guard case .python(let target) = unit.implementation else {
             throw UnitFailure(message: "plugin not found: '\(call.unit)'")
         }
         return try runtime.call(
             target, kind: call.kind, arguments: call.arguments, properties: call.properties,
-            outputLimit: call.outputLimit, gil)
+            outputLimit: call.outputLimit, sharing: ids, gil)
     }
 
     /// Calls a Python unit of the loaded folder on the calling thread, holding the GIL, with
