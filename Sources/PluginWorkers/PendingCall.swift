@@ -57,14 +57,19 @@ final class PendingCall: DeadlineBound {
         }
     }
 
-    /// The deadline: answers the caller now, and kills the worker stuck in the call. The
-    /// kill happens under the lock the worker's thread must take before it reaps the
-    /// process, so the pid cannot have been reused.
+    /// The deadline, or shutdown: answers the caller now, and kills the worker stuck in the
+    /// call. The kill happens under the lock the worker's thread must take before it reaps
+    /// the process, so the pid cannot have been reused.
     func expire(_ why: Expiry) {
         state.withLock { state in
             let worker = state.worker
-            var failure = UnitFailure(message: "timed out after \(timeout.secondsDescription)")
-            if worker != nil {
+            var failure =
+                switch why {
+                case .deadlinePassed: UnitFailure(message: "timed out after \(timeout.secondsDescription)")
+                // The words of the call pool's PythonCallStopped: the same answer either way.
+                case .shuttingDown: UnitFailure(message: "stopped: the daemon is shutting down")
+                }
+            if worker != nil, case .deadlinePassed = why {
                 failure.message += "; its worker process was killed and is being replaced"
             }
             guard delivery.deliver(.failure(failure), at: position) else { return }

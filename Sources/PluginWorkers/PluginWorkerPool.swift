@@ -43,8 +43,11 @@ public final class PluginWorkerPool: PythonUnitRunner {
         return results
     }
 
-    /// Calls in worker processes end with their workers.
-    public func stopCalls() {}
+    /// Answers every call not answered yet as stopped, and kills the workers running them:
+    /// the requests waiting on them are answered without them, as with the call pool.
+    public func stopCalls() {
+        deadlines.expireAll(.shuttingDown)
+    }
 
     /// Workers loaded the plugins as they were when they started: each one is replaced
     /// before its next call (idle ones at once).

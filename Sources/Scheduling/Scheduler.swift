@@ -15,8 +15,8 @@ public final class Scheduler: Sendable {
     private let logger: Logger
     /// Where the request's CPU-bound work runs (never the cooperative pool).
     private let threads = RequestThreads.shared
-    /// Properties checks up to this many matcher steps (well under a millisecond) run where
-    /// the request is, without a hand-off to a request thread.
+    /// A request's properties checks up to this many matcher steps in all (well under a
+    /// millisecond) run where the request is, without a hand-off to a request thread.
     static let inlineCheckSteps = 100_000
 
     /// Starts the interpreter, installs the plugin runtime and loads the plugin folder.
@@ -251,10 +251,14 @@ public final class Scheduler: Sendable {
             return true
         }
         // The usual request (Python units, short properties) costs less than the hand-off.
+        // The bound is on the whole request's checks, not each unit's: a request may name
+        // a unit a thousand times, and a small request may be planned on the event loop.
+        var inlineSteps = 0
         let isCheap = requested.allSatisfy { entry in
             guard let unit = registry.unit(entry.kind, named: entry.name) else { return true }
             if case .native = unit.implementation { return false }
-            return unit.rules.checkSteps(properties, defaults: unit.defaults) <= Self.inlineCheckSteps
+            inlineSteps += unit.rules.checkSteps(properties, defaults: unit.defaults)
+            return inlineSteps <= Self.inlineCheckSteps
         }
         let finished = isCheap ? planning() : await threads.run(until: deadline, planning)
         var outcomes = [Swift.Result<UnitOutput, UnitFailure>?](repeating: nil, count: requested.count)

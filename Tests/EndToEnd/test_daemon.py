@@ -109,6 +109,25 @@ def test_sigterm_past_the_grace_period_stops_running_plugin_calls_and_answers(tm
     assert 'grace period is over' in running.log_text()
 
 
+def test_sigterm_past_the_grace_period_answers_a_request_waiting_on_a_worker_process(tmp_path):
+    # shutdown_grace_period promises that the requests in flight are answered without the
+    # calls it stops; PluginWorkerPool.stopCalls did nothing, so the worker's call was never
+    # answered and the client saw its connection closed when the daemon exited.
+    (tmp_path / 'slow.py').write_text(SLOW_PLUGINS)
+    running = Daemon(config={'plugins_path': tmp_path, 'plugin_timeout': 120, 'shutdown_grace_period': 1,
+                             'isolation': 'process'})
+    thread, outcome = _call_in_background(running, ['naps'], HOSTS, 'vm', {})
+    time.sleep(0.5)
+    signalled = time.monotonic()
+    running.process.send_signal(signal.SIGTERM)
+    thread.join(60)
+    answer = outcome.get('answer', outcome)
+    assert answer['result'] == HOSTS, answer
+    assert answer['plugin_errors'] == {'naps': ['stopped: the daemon is shutting down']}, answer
+    assert outcome['at'] - signalled < 20
+    assert running.process.wait(30) == 0
+
+
 def test_serve_runs_on_the_embedded_defaults_from_the_repository():
     running = Daemon()
     units = running.client().discover()

@@ -197,3 +197,54 @@ def test_requests_naming_tens_of_thousands_of_units_are_refused_and_leave_a_triv
         assert '40000 %s names: at most 1024 units' % kind in fault.faultString, fault.faultString
     limit = client(daemon).runFilters(names[:1024], ['h1'], '', {})
     assert len(limit['plugin_errors']) == 1024 and limit['result'] == ['h1']
+
+
+def test_a_small_request_naming_one_unit_many_times_leaves_discover_answered(tmp_path):
+    # A body under 16 KB is planned on its connection's event loop when its properties
+    # checks are cheap; each unit's checks were weighed alone, so 700 names of one unit
+    # whose regex costs just under the inline bound held the event loop for 48 s per
+    # request, and a discover on another connection waited 128 s behind two of them.
+    from proxy_daemon import Daemon
+    folder = tmp_path / 'plugins'
+    folder.mkdir(mode=0o755)
+    plugin = folder / 'heavy.py'
+    plugin.write_text(
+        "class heavy:\n"
+        "    properties_validation = 'k=((a?){1000}){9}'\n"
+        "    def do_filter(self, hosts, vm, args):\n"
+        "        print(list(hosts))\n")
+    plugin.chmod(0o644)
+    running = Daemon('--plugins', str(folder), config={'request_timeout': 10})
+    try:
+        names = ''.join('<value>heavy</value>' for _ in range(700))
+        body = ('<?xml version="1.0"?><methodCall><methodName>runFilters</methodName><params>'
+                '<param><value><array><data>%s</data></array></value></param>'
+                '<param><value><array><data><value>h1</value></data></array></value></param>'
+                '<param><value></value></param>'
+                '<param><value><struct><member><name>k</name><value>aaab</value></member></struct></value></param>'
+                '</params></methodCall>') % names
+        assert len(body) < 16 << 10
+        answers = {}
+
+        def heavy(slot):
+            connection = http.client.HTTPConnection('127.0.0.1', running.port, timeout=PATIENCE * 3)
+            connection.request('POST', '/', body.encode(), {'Content-Type': 'text/xml'})
+            answers[slot] = xmlrpc.client.loads(connection.getresponse().read())[0][0]
+
+        # Two, one on each event loop of this 2-core machine.
+        threads = [threading.Thread(target=heavy, args=(slot,)) for slot in range(2)]
+        for thread in threads:
+            thread.start()
+        time.sleep(1)  # both bodies sent and being checked
+        started = time.monotonic()
+        assert 'filters' in client(running).discover()
+        waited = time.monotonic() - started
+        busy = all(thread.is_alive() for thread in threads)
+        for thread in threads:
+            thread.join(PATIENCE * 3)
+        # Held behind them, it would be answered only once their checks stopped at the deadline.
+        assert busy and waited < 5, 'discover waited %.1f s behind two small requests' % waited
+        for slot in range(2):
+            assert answers[slot]['result'] == ['h1'], answers[slot]
+    finally:
+        running.stop()
