@@ -180,9 +180,11 @@ private func define(_ source: String, _ name: String) throws -> PythonHandle {
         let observer = CountingObserver()
         let pool = PythonCallPool(maxThreads: 1)
         // More than the 32 threads after which the pool used to stop replacing stuck ones.
+        // 100 ms each: a call whose deadline passes while it is still queued (a replacement
+        // thread started late on a busy machine) never gets stuck, and would not be counted.
         for _ in 0..<40 {
             await #expect(throws: PythonCallTimeout.self) {
-                try await pool.run(timeout: .milliseconds(20), stuck: observer) { gil in
+                try await pool.run(timeout: .milliseconds(100), stuck: observer) { gil in
                     _ = try deadlock.bind(gil).call()
                 }
             }
