@@ -112,7 +112,7 @@ class Cluster:
     def host(self, name: str | None = None, *, id: str | None = None, memory: Size | None = None,
              max_scheduling_memory: Size | None = None, cores: int | None = None, sockets: int | None = None,
              threads: int | None = None, vms: int | Sequence[VM] | None = None, status: str | None = 'up',
-             os: str | None = None, **extra: Value) -> Host:
+             os: str | None = None, without: Iterable[str] = (), **extra: Value) -> Host:
         """A host like the engine's, with these fields changed.
 
         - `name` (default `host-N`, or `host-ID` when `id` is given) and `id` (default: a UUID made
@@ -123,6 +123,7 @@ class Cluster:
         - `vms`: a count of running VMs (summary/active), or VMs made by `vm()`, which then run here;
         - `status`: status/state ('up', 'maintenance', ...; None removes the element);
         - `os`: os/@type ('RHEL');
+        - `without`: elements to leave out, as a host's XML may (['summary', 'os']);
         - any other keyword is an element of the host: a value sets its text (made if missing),
           None removes it, a dict describes its children ('@name' keys are XML attributes),
           a list repeats it: `summary=None`, `storage_manager={'@priority': '3', 'text': 'true'}`.
@@ -162,6 +163,8 @@ class Cluster:
             _child(element, 'os').set('type', os)
         for key, value in extra.items():
             _apply(element, key, value)
+        for tag in without:
+            _remove(element, tag)
         self.hosts.append(host)
         for vm in given_vms:
             self._place(vm, host)
@@ -170,7 +173,8 @@ class Cluster:
 
     def vm(self, name: str | None = None, *, id: str | None = None, memory: Size | None = None,
            cores: int | None = None, sockets: int | None = None, host: Host | str | None = None,
-           status: str | None = None, os: str | None = None, **extra: Value) -> VM:
+           status: str | None = None, os: str | None = None, without: Iterable[str] = (),
+           **extra: Value) -> VM:
         """A VM like the engine's, with these fields changed.
 
         - `name` (default `vm-N`, or `vm-ID`) and `id` (default: a UUID made from the name);
@@ -179,6 +183,7 @@ class Cluster:
         - `host`: the host it runs on (a Host or an id); it is then up unless `status` says otherwise;
         - `status`: status/state (default 'down', or 'up' on a host);
         - `os`: os/@type ('rhel_8x64');
+        - `without`: elements to leave out;
         - any other keyword is an element, as for `host()`.
 
         The template's other fields are the sample VM's: 1 GiB, 1 socket of 1 core, os type
@@ -198,6 +203,8 @@ class Cluster:
             _child(element, 'os').set('type', os)
         for key, value in extra.items():
             _apply(element, key, value)
+        for tag in without:
+            _remove(element, tag)
         self.vms.append(vm)
         if isinstance(host, Host):
             self._place(vm, host)

@@ -1,8 +1,7 @@
 """A fake oVirt engine REST API for the sample plugins' tests.
 
-Serves hosts and VMs made from the real REST samples in
-../shared/fixtures/ovirt-rest/ (next to the repository, see cluster_xml), with
-the VM counts and host details a test sets. Like the engine it insists on basic auth and on a search query;
+Serves hosts and VMs made by the plugin kit's cluster builder (copies of the
+engine's REST samples), with the VM counts and host details a test sets. Like the engine it insists on basic auth and on a search query;
 unlike it, it refuses any search but the two forms ovirt_api sends, so a test
 fails when the query is wrong.
 """
@@ -13,9 +12,12 @@ import ssl
 import threading
 import urllib.parse
 import xml.etree.ElementTree as ElementTree
+from pathlib import Path
 
-import cluster_xml
-from cluster_xml import FIXTURES  # noqa: F401  (test_ovirt_api reads the samples through here)
+from policy_unit_kit import Cluster, document
+
+# The real REST samples, next to the repository (test_ovirt_api parses them as they are).
+FIXTURES = Path(__file__).resolve().parents[3] / 'shared' / 'fixtures' / 'ovirt-rest'
 
 BASE = '/ovirt-engine/api'
 USER = 'admin@internal'
@@ -27,7 +29,7 @@ VMS_SEARCH = re.compile(r'host=(\S+)')
 
 class FakeOvirt(object):
     def __init__(self, tls=None):
-        self.hosts = []  # dicts: id, name, active, vms [(id, name, memory)], details for cluster_xml.host
+        self.hosts = []  # dicts: id, name, active, vms [(id, name, memory)], details for host_xml
         self.requests = []  # (collection, raw query string, decoded search)
         self._tls = tls
         self._server = None
@@ -38,7 +40,7 @@ class FakeOvirt(object):
     def add_host(self, host_id, active=None, name=None, vms=(), **details):
         """A host; `active` defaults to the number of VMs given (id, name, memory).
 
-        `details` are cluster_xml.host's: free_memory, os_type, state, without.
+        `details`: free_memory (max_scheduling_memory), os_type, state, without (elements to leave out).
         """
         vms = [tuple(vm) for vm in vms]
         self.hosts.append({'id': host_id, 'name': name or 'host-' + host_id,
@@ -46,7 +48,7 @@ class FakeOvirt(object):
 
     def hosts_document(self):
         """Every host as one <hosts> document: what the engine sends the daemon for these hosts."""
-        return cluster_xml.document([self.host_xml(host) for host in self.hosts])
+        return document([self.host_xml(host) for host in self.hosts])
 
     def searches(self, collection=None):
         return [search for kind, _, search in self.requests if collection in (None, kind)]
@@ -54,11 +56,14 @@ class FakeOvirt(object):
     # -- XML made from the fixtures -----------------------------------------
 
     def host_xml(self, host):
-        return cluster_xml.host(host['id'], name=host['name'], active=host['active'], **host['details'])
+        details = host['details']
+        return Cluster().host(id=host['id'], name=host['name'], vms=host['active'],
+                              max_scheduling_memory=details.get('free_memory'), os=details.get('os_type'),
+                              status=details.get('state', 'up'), without=details.get('without', ())).element
 
     def vm_xml(self, host, vm):
         vm_id, name, memory = vm
-        return cluster_xml.vm(vm_id, name=name, memory=memory, state='up', host_id=host['id'])
+        return Cluster().vm(id=vm_id, name=name, memory=memory, host=host['id']).element
 
     def answer(self, collection, search):
         """(status, body) for GET BASE/collection?search=..."""
