@@ -110,6 +110,7 @@ let package = Package(
             dependencies: [
                 "SchedulerServer",
                 "Scheduling",
+                "EmbeddedPython",
                 "PluginWorkers",
                 "OVirtREST",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

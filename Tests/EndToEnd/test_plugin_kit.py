@@ -104,3 +104,81 @@ def scoreFunction(hosts: list[Host], vm: VM, args: Properties) -> list[tuple[Hos
     errors = [line for line in checked.stdout.splitlines() if ': error:' in line]
     assert len(errors) == 1 and 'typed_filter.py:15:' in errors[0], checked.stdout
     assert '"int" and "str"' in errors[0], errors
+
+
+def new(*arguments, cwd):
+    return subprocess.run([daemon_binary(), 'new', *arguments], cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def test_new_writes_plugins_and_tests_that_pass_as_written(venv, tmp_path):
+    for kind in ('filter', 'score', 'balance'):
+        for style in ('class', 'function'):
+            made = new(kind, '%s_%s' % (style, kind), '--style', style, cwd=tmp_path)
+            assert made.returncode == 0, made.stderr
+    assert sorted(path.name for path in tmp_path.glob('*.py')) == [
+        'class_balance.py', 'class_filter.py', 'class_score.py',
+        'function_balance.py', 'function_filter.py', 'function_score.py']
+    assert (tmp_path / 'pytest.ini').is_file()
+    listed = subprocess.run([daemon_binary(), 'discover', '--json', '--plugins', str(tmp_path)],
+                            capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    passed = run_pytest(venv, tmp_path)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert re.search(r'\b24 passed\b', passed.stdout), passed.stdout
+    # Each unit is documented for the admin, naming the property its regex checks.
+    class_filter = (tmp_path / 'class_filter.py').read_text()
+    assert "properties_validation = 'class_filter_reserve_mb=[0-9]+'" in class_filter
+    assert 'Property class_filter_reserve_mb:' in class_filter
+
+
+def test_new_names_its_files_and_the_folder_it_wrote_into(tmp_path):
+    (tmp_path / 'mine').mkdir()
+    made = new('score', 'fewer_vms', '--style', 'function', '--plugins', 'mine', cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert 'wrote %s\n' % (tmp_path / 'mine' / 'fewer_vms.py') in made.stdout, made.stdout
+    assert 'def scoreFunction(hosts, vm, args):' in (tmp_path / 'mine' / 'fewer_vms.py').read_text()
+    assert (tmp_path / 'mine' / 'tests' / 'test_fewer_vms.py').is_file()
+
+
+@pytest.mark.parametrize('name, reason', [
+    ('json', "'json' is the name of a module of Python's standard library"),
+    ('class', "'class' is a Python keyword"),
+    ('9lives', "'9lives' is no plugin name"),
+    ('my-filter', "'my-filter' is no plugin name"),
+    ('../escape', "'../escape' is no plugin name"),
+    ('', "'' is no plugin name"),
+    ('rank', "'rank' is a built-in unit's name"),
+    ('conftest', "'conftest' is taken"),
+    ('x' * 65, 'too long'),
+])
+def test_new_refuses_names_the_daemon_or_python_would_not_take(tmp_path, name, reason):
+    refused = new('filter', name, cwd=tmp_path)
+    assert refused.returncode != 0
+    assert reason in refused.stderr, refused.stderr
+    assert list(tmp_path.iterdir()) == [], 'nothing is written'
+
+
+def test_new_never_replaces_a_file(tmp_path):
+    (tmp_path / 'mine.py').write_text('# my work\n')
+    refused = new('filter', 'mine', cwd=tmp_path)
+    assert refused.returncode == 1
+    assert 'mine.py exists: not replacing it' in refused.stderr, refused.stderr
+    assert (tmp_path / 'mine.py').read_text() == '# my work\n'
+    assert sorted(path.name for path in tmp_path.iterdir()) == ['mine.py'], 'neither the test nor pytest.ini'
+
+    (tmp_path / 'tests').mkdir()
+    (tmp_path / 'tests' / 'test_other.py').write_text('# my test\n')
+    refused = new('balance', 'other', cwd=tmp_path)
+    assert refused.returncode == 1 and 'test_other.py exists' in refused.stderr, refused.stderr
+    assert (tmp_path / 'tests' / 'test_other.py').read_text() == '# my test\n'
+    assert not (tmp_path / 'other.py').exists()
+
+    (tmp_path / 'pytest.ini').write_text('[pytest]\n# mine\n')
+    assert new('score', 'third', cwd=tmp_path).returncode == 0
+    assert (tmp_path / 'pytest.ini').read_text() == '[pytest]\n# mine\n', 'an existing pytest.ini is kept'
+
+
+def test_new_needs_an_existing_plugin_folder(tmp_path):
+    refused = new('filter', 'fine', '--plugins', str(tmp_path / 'missing'), cwd=tmp_path)
+    assert refused.returncode == 1 and 'does not exist or is not a folder' in refused.stderr, refused.stderr
+    assert not (tmp_path / 'missing').exists()
