@@ -1,5 +1,6 @@
 """The kit's pytest plugin (entry point pytest11): fixtures that run your plugin folder in the
-built scheduler-proxy and call it as the oVirt engine does.
+built scheduler-proxy and call it as the oVirt engine does (`proxy`, `start_proxy`), build
+its cluster (`cluster`) and stand in for the engine's REST API (`engine`).
 
 Settings, first found wins:
 
@@ -20,6 +21,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from .cluster import Cluster
+from .engine import FakeEngine
 from .proxy import Proxy
 
 
@@ -84,17 +86,31 @@ def cluster() -> Cluster:
 
 
 @pytest.fixture
-def proxy(proxy_plugins: Path, proxy_plugins_conf: Path | None, proxy_binary: str | None,
-          proxy_config: dict[str, Any], proxy_environment: dict[str, str], cluster: Cluster,
-          tmp_path: Path) -> Iterator[Proxy]:
+def engine(cluster: Cluster) -> Iterator[FakeEngine]:
+    """A fake oVirt engine REST API serving the test's `cluster`, for balancers that ask the engine
+    which VMs run on a host (`cluster.host(..., vms=[cluster.vm(...), ...])`). A test that asks
+    for it gets a `proxy` whose daemon finds it in its environment (OVIRT_URL, OVIRT_USER,
+    OVIRT_PASSWORD_FILE, as ovirt_api reads them)."""
+    with FakeEngine(cluster) as running:
+        yield running
+
+
+@pytest.fixture
+def proxy(request: pytest.FixtureRequest, proxy_plugins: Path, proxy_plugins_conf: Path | None,
+          proxy_binary: str | None, proxy_config: dict[str, Any], proxy_environment: dict[str, str],
+          cluster: Cluster, tmp_path: Path) -> Iterator[Proxy]:
     """The daemon serving your plugin folder, with the test's `cluster` as its inventory.
 
     It starts at the first call, after the test has built its cluster (and again if the
     cluster changes), and stops when the test ends: proxy.run_filters(names, hosts, vm,
-    properties), run_cost_functions, run_load_balancing, discover.
+    properties), run_cost_functions, run_load_balancing, discover. With the `engine`
+    fixture, the daemon's environment points at that fake engine.
     """
+    environment = dict(proxy_environment)
+    if 'engine' in request.fixturenames:
+        environment.update(request.getfixturevalue('engine').environment)
     running = Proxy(proxy_plugins, proxy_plugins_conf, cluster=cluster, config=proxy_config,
-                    environment=proxy_environment, binary=proxy_binary, folder=tmp_path / 'scheduler-proxy')
+                    environment=environment, binary=proxy_binary, folder=tmp_path / 'scheduler-proxy')
     yield running
     running.close()
 

@@ -47,21 +47,20 @@ def proxy_binary():
 
 
 @pytest.fixture(scope='session')
-def engine():
+def ovirt_server():
     """A fake oVirt REST API on 127.0.0.1 for the whole run: daemons are told where it is
     when they start, in their environment, as an admin would."""
     server = FakeOvirt()
     server.start()
     yield server
-    server.stop()
+    server.close()
 
 
 @pytest.fixture
-def ovirt(engine):
+def ovirt(ovirt_server):
     """The fake oVirt REST API, empty until the test adds hosts."""
-    engine.hosts.clear()
-    engine.requests.clear()
-    return engine
+    ovirt_server.clear()
+    return ovirt_server
 
 
 @pytest.fixture(scope='session')
@@ -72,9 +71,9 @@ def password_file(tmp_path_factory):
 
 
 @pytest.fixture(scope='session')
-def engine_environment(engine, password_file):
+def engine_environment(ovirt_server, password_file):
     """The daemon's environment that points ovirt_api at the fake API."""
-    return {'OVIRT_URL': engine.url, 'OVIRT_USER': USER, 'OVIRT_PASSWORD_FILE': str(password_file)}
+    return {'OVIRT_URL': ovirt_server.url, 'OVIRT_USER': USER, 'OVIRT_PASSWORD_FILE': str(password_file)}
 
 
 @pytest.fixture

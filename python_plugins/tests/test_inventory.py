@@ -5,8 +5,6 @@ import pytest
 
 from policy_unit_kit import GIB, MIB, SAMPLE_HOST_ID, SAMPLE_VM_ID, Cluster, Proxy
 
-from conftest import PLUGINS
-
 # i00..i19: running VMs 0, 3, 6, ... (mod 20); RHEL and Debian in turn; 512 MB to 10 GB free, i04 the least.
 HOSTS = [dict(id='i%02d' % number, name='node-%02d' % number, vms=(number * 3) % 20,
               os=['RHEL', 'Debian'][number % 2], max_scheduling_memory=((number * 9 + 4) % 20 + 1) * 512 * MIB)
@@ -27,8 +25,8 @@ def inventory():
 
 
 @pytest.fixture(scope='module')
-def client(tmp_path_factory, engine_environment, proxy_binary):
-    with Proxy(PLUGINS, cluster=inventory(), environment=engine_environment, binary=proxy_binary,
+def client(tmp_path_factory, engine_environment, proxy_plugins, proxy_binary):
+    with Proxy(proxy_plugins, cluster=inventory(), environment=engine_environment, binary=proxy_binary,
                folder=tmp_path_factory.mktemp('inventory')) as running:
         yield running.start()
 

@@ -1,0 +1,82 @@
+"""The plugin kit's fixtures on the shipped samples: `proxy` with the test's `cluster` as its
+inventory (started again when the cluster changes), the `engine` a balancer asks, the answers'
+attributes. Needs the kit in this Python (.ci/setup installs it into the test venv)."""
+import re
+import uuid
+
+import pytest
+
+from proxy_daemon import REPOSITORY, daemon_binary
+
+pytest.importorskip('policy_unit_kit', reason='the plugin kit is not installed: pip install ./plugin_kit')
+
+
+@pytest.fixture(scope='session')
+def proxy_plugins():
+    return REPOSITORY / 'python_plugins'
+
+
+@pytest.fixture(scope='session')
+def proxy_binary():
+    return daemon_binary()
+
+
+def test_hosts_built_by_the_cluster_reach_the_plugin_as_entities_from_their_ids(proxy, cluster):
+    hosts = [cluster.host('node-%d' % number, vms=number * 4) for number in range(4)]
+    answer = proxy.run_filters(['max_vms'], hosts, cluster.vm('web'), {'maximum_vm_count': '6'})
+    assert answer.ok, answer
+    assert cluster.names(answer.result) == ['node-0', 'node-1']
+    # Ids are UUIDs, as the engine's, made from the names: the same in every run.
+    assert all(uuid.UUID(host.id) for host in hosts)
+    assert answer.result[0] == hosts[0].id == str(uuid.uuid5(uuid.UUID('0f3a8c52-6a3e-4d4b-9a51-5c2b7e61d0aa'),
+                                                             'host/node-0'))
+    assert 'listening on' in proxy.log()  # the daemon's log, at hand for a failing test
+    assert (proxy.folder / 'inventory' / 'hosts.xml').is_file()
+
+
+def test_a_cluster_that_changes_after_a_call_is_served_again(proxy, cluster):
+    quiet = cluster.host('quiet', vms=1)
+    assert proxy.run_cost_functions(['even_vm_distribution'], [quiet], cluster.vm('web')).costs == {quiet.id: 1}
+    busy = cluster.host('busy', vms=9)
+    answer = proxy.run_cost_functions({'even_vm_distribution': 3}, [quiet, busy], 'web-id-unknown')
+    assert answer.costs == {quiet.id: 3, busy.id: 27} and answer.best == quiet.id
+    assert answer.inventory_unknown == ['web-id-unknown']
+
+
+def test_strings_go_to_the_daemon_as_they_are_ids_or_xml(proxy, cluster):
+    small = cluster.host('small', vms=3)
+    answer = proxy.run_filters('max_vms', [small.xml, 'stranger'], cluster.vm('web').xml, {'maximum_vm_count': '5'})
+    assert answer.result == [small.id], 'a bare id without details is not accepted by max_vms'
+
+
+def test_the_engine_serves_the_tests_cluster_to_a_balancer(proxy, cluster, engine):
+    cluster.host('tight', max_scheduling_memory='512M',
+                 vms=[cluster.vm('big', memory='2G'), cluster.vm('small', memory='768M')])
+    roomy = cluster.host('roomy', max_scheduling_memory='8G')
+    answer = proxy.run_load_balancing('memory_balance', cluster.hosts)
+    assert answer.ok, answer
+    assert answer.migration == (cluster['small'].id, [roomy.id])
+    assert engine.searches() == ['host=tight']
+
+
+def test_a_balancer_without_an_engine_fails_and_says_why(proxy, cluster):
+    cluster.host('tight', max_scheduling_memory='512M', vms=[cluster.vm('small', memory='768M')])
+    cluster.host('roomy', max_scheduling_memory='8G')
+    answer = proxy.run_load_balancing('memory_balance', cluster.hosts)
+    assert answer.migration is None
+    message, = answer.plugin_errors['memory_balance']
+    assert re.search('OVIRT_URL', message), message
+
+
+def test_discover_and_the_explanation_seam(proxy):
+    assert proxy.discover()['filters']['max_vms'][1] == 'maximum_vm_count=[0-9]+'
+    # No decision records are served yet: the explanation is absent, not made up.
+    assert proxy.run_filters('exclude_hosts', ['a', 'b'], 'vm', {'excluded_hosts': 'a'}).explanation is None
+
+
+def test_start_proxy_adds_scheduler_conf_keys(start_proxy, cluster):
+    cluster.host('a', vms=1)
+    cluster.host('b', vms=2)
+    per_unit = start_proxy(cluster=cluster, config={'score_report': 'per_unit'})
+    answer = per_unit.run_cost_functions(['even_vm_distribution'], cluster.hosts, 'vm')
+    assert answer.result == [[cluster['a'].id, 1, 'even_vm_distribution'], [cluster['b'].id, 2, 'even_vm_distribution']]
