@@ -80,3 +80,17 @@ def test_start_proxy_adds_scheduler_conf_keys(start_proxy, cluster):
     per_unit = start_proxy(cluster=cluster, config={'score_report': 'per_unit'})
     answer = per_unit.run_cost_functions(['even_vm_distribution'], cluster.hosts, 'vm')
     assert answer.result == [[cluster['a'].id, 1, 'even_vm_distribution'], [cluster['b'].id, 2, 'even_vm_distribution']]
+
+
+def test_extra_keywords_make_the_elements_and_attributes_the_daemon_reads(proxy, cluster):
+    cluster.host('tagged', storage_manager={'@priority': '3', 'text': 'true'}, label=['gpu', 'ssd'])
+    cluster.host('plain', label='ssd')  # the sample's storage_manager priority is 5
+    cluster.host('bare', label=['gpu'], without=['storage_manager'])
+    cluster.host('big', memory='64G', cores=16, sockets=2, threads=1, status='maintenance')
+    vm = cluster.vm('web')
+    answer = proxy.run_filters('requirements', cluster.hosts, vm, {'SCHED_REQUIREMENTS': 'label @> "gpu" & priority < 4'})
+    assert answer.ok and cluster.names(answer.result) == ['tagged'], answer
+    answer = proxy.run_filters('requirements', cluster.hosts, vm, {
+        'SCHED_REQUIREMENTS': 'cpu/topology/cores = 16 & sockets = 2 & memory = 68719476736 '
+                              '& max_scheduling_memory = 68719476736 & status/state = "maintenance"'})
+    assert answer.ok and cluster.names(answer.result) == ['big'], answer
