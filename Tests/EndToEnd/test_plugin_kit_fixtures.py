@@ -1,7 +1,10 @@
 """The plugin kit's fixtures on the shipped samples: `proxy` with the test's `cluster` as its
 inventory (started again when the cluster changes), the `engine` a balancer asks, the answers'
 attributes. Needs the kit in this Python (.ci/setup installs it into the test venv)."""
+import os
 import re
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -94,3 +97,36 @@ def test_extra_keywords_make_the_elements_and_attributes_the_daemon_reads(proxy,
         'SCHED_REQUIREMENTS': 'cpu/topology/cores = 16 & sockets = 2 & memory = 68719476736 '
                               '& max_scheduling_memory = 68719476736 & status/state = "maintenance"'})
     assert answer.ok and cluster.names(answer.result) == ['big'], answer
+
+
+def test_pytest_ini_and_the_command_line_name_the_plugin_and_conf_folders_and_the_daemon(tmp_path):
+    for folder in ('plugins', 'confs', 'other-confs', 'tests'):
+        (tmp_path / folder).mkdir()
+    (tmp_path / 'plugins' / 'first_few.py').write_text(
+        "properties_validation = 'keep=[0-9]+'\n\n\n"
+        "def filterFunction(hosts, vm, args):\n    return hosts[:int(args['keep'])]\n")
+    (tmp_path / 'confs' / 'first_few.conf').write_text('defaultValues = keep=1\n')
+    (tmp_path / 'other-confs' / 'first_few.conf').write_text('defaultValues = keep=2\n')
+    (tmp_path / 'pytest.ini').write_text(
+        '[pytest]\nscheduler_proxy_plugins = plugins\nscheduler_proxy_plugins_conf = confs\n')
+    (tmp_path / 'tests' / 'test_first_few.py').write_text(
+        "def test_the_conf_folder_gives_the_default(proxy):\n"
+        "    assert proxy.run_filters('first_few', ['a', 'b', 'c'], 'vm').result == ['a']\n")
+
+    def pytest_run(*options, binary=daemon_binary()):
+        environment = dict(os.environ, SCHEDULER_PROXY_BIN=binary)
+        return subprocess.run([sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', *options],
+                              cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=300)
+
+    passed = pytest_run()
+    assert passed.returncode == 0 and '1 passed' in passed.stdout, passed.stdout + passed.stderr
+    # The command line wins over pytest.ini: another conf folder, another default, a failing test.
+    failed = pytest_run('--scheduler-proxy-plugins-conf', 'other-confs')
+    assert failed.returncode == 1 and "assert ['a', 'b'] == ['a']" in failed.stdout, failed.stdout
+    # A daemon that is not there is said plainly.
+    missing = pytest_run('--scheduler-proxy-bin', str(tmp_path / 'no-daemon'))
+    assert missing.returncode == 1 and 'no-daemon is not an executable scheduler-proxy' in missing.stdout, missing.stdout
+    unset = pytest_run(binary='')
+    if not any(os.access(os.path.join(folder, 'scheduler-proxy'), os.X_OK)
+               for folder in os.environ.get('PATH', '').split(os.pathsep)):
+        assert 'no scheduler-proxy to run' in unset.stdout, unset.stdout
