@@ -115,6 +115,7 @@ let package = Package(
             dependencies: [
                 "SchedulerServer",
                 "Scheduling",
+                "EmbeddedPython",
                 "PluginWorkers",
                 "OVirtREST",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -3,9 +3,20 @@
 It compares the VM's os.type (or the same_os_type property) with each host's
 os.type, both read from the entities the daemon passes in: the engine sends
 host and VM XML, or scheduler.conf sets `inventory = files` or `inventory = ovirt`.
+
+Its annotations use the plugin kit's type stubs (`pip install ./plugin_kit`), so
+`mypy --strict same_os.py` checks what it reads of hosts and VMs; the daemon does
+not need them.
 """
+from __future__ import annotations
+
 import re
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # Only type checkers import these: the daemon gives plugins the objects, not this module's names.
+    from scheduler_proxy import VM, Host, Properties
 
 # An OS type such as RHEL or rhel_8x64; empty: use the VM's.
 properties_validation = 'same_os_type=[-0-9A-Za-z_. ]*'
@@ -14,7 +25,7 @@ properties_validation = 'same_os_type=[-0-9A-Za-z_. ]*'
 ANY_OS = ('', 'other', 'unassigned')
 
 
-def scoreFunction(hosts, vm, args):
+def scoreFunction(hosts: list[Host], vm: VM, args: Properties) -> list[tuple[Host, int]] | None:
     """Prefers the hosts whose OS family is the VM's: they score 0, the others 1.
 
     The family is the leading letters of an OS type, ignoring case, so a VM
@@ -40,13 +51,14 @@ def scoreFunction(hosts, vm, args):
     return [(host, 0 if os_family(os_type(host)) == family else 1) for host in hosts]
 
 
-def os_type(entity):
+def os_type(entity: Host | VM | str) -> str:
     """The os element's type attribute; '' for a bare id or an entity without one."""
     value = getattr(getattr(entity, 'os', None), 'type', '')
     return value if isinstance(value, str) else ''
 
 
-def os_family(text):
+def os_family(text: str) -> str:
     # oVirt names guest types family_version (rhel_8x64, windows_2019x64) and
     # host types by family alone (RHEL): the leading letters are what both share.
-    return re.match('[a-z]*', text.lower()).group(0)
+    family = re.match('[a-z]*', text.lower())
+    return family.group(0) if family else ''  # '[a-z]*' matches any text, if only with ''

@@ -11,7 +11,7 @@ struct SchedulerProxyCommand: AsyncParsableCommand {
         commandName: "scheduler-proxy",
         abstract: "Runs oVirt external scheduling plugins written in Python, in-process.",
         version: schedulerProxyVersion,
-        subcommands: [Serve.self, Discover.self, Run.self, Worker.self])
+        subcommands: [Serve.self, Discover.self, Run.self, New.self, Worker.self])
 }
 
 /// Flags shared by the subcommands that read the daemon's configuration.

@@ -17,6 +17,9 @@ def test_setup_installs_the_test_tools_where_python3_refuses_pip_install(tmp_pat
     checkout = tmp_path / 'checkout'
     (checkout / '.ci').mkdir(parents=True)
     shutil.copy(REPOSITORY / '.ci' / 'setup', checkout / '.ci' / 'setup')
+    # setup installs the plugin kit from the checkout too (the samples' tests use it).
+    shutil.copytree(REPOSITORY / 'plugin_kit', checkout / 'plugin_kit',
+                    ignore=shutil.ignore_patterns('build', '*.egg-info', '__pycache__'))
     environment = dict(os.environ, PATH='/usr/bin:/bin:/usr/sbin:/sbin')
     environment.pop('SCHEDULER_PROXY_VENV', None)
     environment.pop('VIRTUAL_ENV', None)
@@ -24,7 +27,8 @@ def test_setup_installs_the_test_tools_where_python3_refuses_pip_install(tmp_pat
                             timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     python = checkout / '.venv' / 'bin' / 'python'
-    probe = subprocess.run([str(python), '-c', 'import sys, pytest, cryptography; print(sys.base_prefix)'],
+    probe = subprocess.run([str(python), '-c', 'import sys, pytest, cryptography, mypy, policy_unit_kit; '
+                            'print(sys.base_prefix)'],
                            capture_output=True, text=True, timeout=60)
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip() == '/usr'  # the venv is Debian's python3's, not another on PATH

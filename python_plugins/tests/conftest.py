@@ -1,36 +1,66 @@
-"""Shared fixtures: the sample plugins on sys.path, the daemon serving them, a fake oVirt REST API, settings."""
+"""Shared fixtures: the sample plugins on sys.path, the daemon serving them, a fake oVirt REST API, settings.
+
+The daemon and the clusters come from the plugin author's kit (plugin_kit/, `pip install
+./plugin_kit`, which .ci/setup does), as they would for any plugin folder.
+"""
 import os
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+try:
+    from policy_unit_kit import Proxy
+except ImportError:
+    raise ImportError('the samples are tested with the plugin kit: pip install ./plugin_kit into this Python '
+                      '(bash .ci/setup does)') from None
+
 PLUGINS = Path(__file__).resolve().parents[1]
+REPOSITORY = PLUGINS.parent
 # The daemon puts the plugin folder on sys.path; so do the tests.
 sys.path.insert(0, str(PLUGINS))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fake_ovirt import PASSWORD, USER, FakeOvirt  # noqa: E402  (needs the path above)
-from running_daemon import RunningDaemon  # noqa: E402
 
 
 @pytest.fixture(scope='session')
-def engine():
+def proxy_plugins():
+    """The kit's daemons serve the samples."""
+    return PLUGINS
+
+
+@pytest.fixture(scope='session')
+def proxy_binary():
+    """SCHEDULER_PROXY_BIN (CI sets it to the fresh build), else this checkout's `swift build` output."""
+    configured = os.environ.get('SCHEDULER_PROXY_BIN')
+    if configured:
+        return configured
+    try:
+        bin_path = subprocess.run(['swift', 'build', '--show-bin-path'], cwd=REPOSITORY, check=True,
+                                  capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError) as error:
+        raise RuntimeError('set SCHEDULER_PROXY_BIN to a built scheduler-proxy (swift build failed: %s)' % error)
+    return os.path.join(bin_path, 'scheduler-proxy')
+
+
+@pytest.fixture(scope='session')
+def ovirt_server():
     """A fake oVirt REST API on 127.0.0.1 for the whole run: daemons are told where it is
     when they start, in their environment, as an admin would."""
     server = FakeOvirt()
     server.start()
     yield server
-    server.stop()
+    server.close()
 
 
 @pytest.fixture
-def ovirt(engine):
+def ovirt(ovirt_server):
     """The fake oVirt REST API, empty until the test adds hosts."""
-    engine.hosts.clear()
-    engine.requests.clear()
-    return engine
+    ovirt_server.clear()
+    return ovirt_server
 
 
 @pytest.fixture(scope='session')
@@ -41,9 +71,9 @@ def password_file(tmp_path_factory):
 
 
 @pytest.fixture(scope='session')
-def engine_environment(engine, password_file):
+def engine_environment(ovirt_server, password_file):
     """The daemon's environment that points ovirt_api at the fake API."""
-    return {'OVIRT_URL': engine.url, 'OVIRT_USER': USER, 'OVIRT_PASSWORD_FILE': str(password_file)}
+    return {'OVIRT_URL': ovirt_server.url, 'OVIRT_USER': USER, 'OVIRT_PASSWORD_FILE': str(password_file)}
 
 
 @pytest.fixture
@@ -54,35 +84,36 @@ def settings(engine_environment, monkeypatch):
     return dict(engine_environment)
 
 
-def start_proxy(folder, environment):
-    (folder / 'conf').mkdir(parents=True)
-    return RunningDaemon('--plugins', str(PLUGINS), '--plugins-conf', str(folder / 'conf'), log_folder=folder,
-                         environment=environment)
+@pytest.fixture
+def proxy_environment(engine_environment):
+    """The kit's daemons (`start_proxy`) find the fake engine API in their environment."""
+    return dict(engine_environment)
 
 
 @pytest.fixture(scope='module')
-def proxy(tmp_path_factory, engine_environment):
+def proxy(tmp_path_factory, engine_environment, proxy_binary):
     """One daemon per test module serving python_plugins/, without inventory: hosts arrive as
     the request gives them (XML or bare ids). Its environment points ovirt_api at the fake
     API. Its conf folder is empty, so the samples run with their own defaults whatever
-    etc/plugins holds."""
-    running = start_proxy(tmp_path_factory.mktemp('proxy'), engine_environment)
-    yield running
-    running.stop()
+    etc/plugins holds. (The kit's own `proxy` starts one per test.)"""
+    with Proxy(PLUGINS, environment=engine_environment, binary=proxy_binary,
+               folder=tmp_path_factory.mktemp('proxy')) as running:
+        yield running.start()
 
 
 @pytest.fixture
-def proxy_with(tmp_path):
+def proxy_with(tmp_path, proxy_binary):
     """Starts a daemon like `proxy` with another environment (a dead engine, none at all)."""
     started = []
 
     def start(environment):
-        started.append(start_proxy(tmp_path / ('proxy%d' % len(started)), environment))
+        started.append(Proxy(PLUGINS, environment=environment, binary=proxy_binary,
+                             folder=tmp_path / ('proxy%d' % len(started))).start())
         return started[-1]
 
     yield start
     for running in started:
-        running.stop()
+        running.close()
 
 
 @pytest.fixture(autouse=True)

@@ -3,35 +3,35 @@ import pytest
 
 import drain_host
 import ovirt_api
-from daemon_call import call
+from policy_unit_kit import call_directly
 
 GIB = 1 << 30
 
 
-def test_moves_the_smallest_vm_of_the_drained_host_to_the_other_hosts(ovirt, settings, capsys):
+def test_moves_the_smallest_vm_of_the_drained_host_to_the_other_hosts(ovirt, settings):
     ovirt.add_host('h1', vms=[('a-0', 'a', GIB)])
     ovirt.add_host('h2', name='node-2', vms=[('b-0', 'db', 8 * GIB), ('b-1', 'web', 2 * GIB),
                                             ('b-2', 'web too', 2 * GIB)])
     ovirt.add_host('h3')
-    outcome = call(capsys, drain_host.balanceFunction, ['h1', 'h2', 'h3'], {'drain_host': 'h2'})
+    outcome = call_directly(drain_host.balanceFunction, ['h1', 'h2', 'h3'], {'drain_host': 'h2'})
     assert outcome == (('b-1', ['h1', 'h3']), '', ''), 'returned, not printed'
     assert ovirt.searches() == ['id=h2', 'host=node-2']
 
 
 @pytest.mark.parametrize('args', [{}, {'drain_host': ''}, {'drain_host': 'elsewhere'}])
-def test_does_nothing_unless_drain_host_names_one_of_the_hosts(args, capsys):
+def test_does_nothing_unless_drain_host_names_one_of_the_hosts(args):
     # No oVirt settings at all: the API is not even asked.
-    assert call(capsys, drain_host.balanceFunction, ['h1', 'h2'], args) == (None, '', '')
+    assert call_directly(drain_host.balanceFunction, ['h1', 'h2'], args) == (None, '', '')
 
 
-def test_does_nothing_when_the_drained_host_is_the_only_host(capsys):
-    assert call(capsys, drain_host.balanceFunction, ['h1'], {'drain_host': 'h1'}).result is None
+def test_does_nothing_when_the_drained_host_is_the_only_host():
+    assert call_directly(drain_host.balanceFunction, ['h1'], {'drain_host': 'h1'}).result is None
 
 
-def test_does_nothing_once_the_host_is_empty(ovirt, settings, capsys):
+def test_does_nothing_once_the_host_is_empty(ovirt, settings):
     ovirt.add_host('h1', vms=[('a-0', 'a', GIB)])
     ovirt.add_host('h2')
-    assert call(capsys, drain_host.balanceFunction, ['h1', 'h2'], {'drain_host': 'h2'}).result is None
+    assert call_directly(drain_host.balanceFunction, ['h1', 'h2'], {'drain_host': 'h2'}).result is None
     assert ovirt.searches('vms') == ['host=host-h2']
 
 

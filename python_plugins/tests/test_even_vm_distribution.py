@@ -1,22 +1,22 @@
 """even_vm_distribution: a classic print-style score, each host entity's running VM count."""
-import cluster_xml
 import even_vm_distribution
-from cluster_xml import SAMPLE_HOST_ID, sample_text
-from daemon_call import call
+from policy_unit_kit import SAMPLE_HOST_ID, Cluster, call_directly, sample_host_xml, sample_vm_xml
 
 # 50 copies of the sample host: h00..h24 run 0..4 VMs in turn, h25..h49 10..14, so hosts tie.
 ACTIVE = [number % 5 + 10 * (number // 25) for number in range(50)]
 IDS = ['h%02d' % number for number in range(50)]
-CLUSTER = cluster_xml.document([cluster_xml.host(host, active=active) for host, active in zip(IDS, ACTIVE)])
+_CLUSTER = Cluster()
+for host, active in zip(IDS, ACTIVE):
+    _CLUSTER.host(id=host, vms=active)
+CLUSTER = _CLUSTER.hosts_xml()
 
 
 def run(proxy, hosts, weight=1, vm=None):
-    return proxy.client().runCostFunctions([['even_vm_distribution', weight]], hosts,
-                                           vm or sample_text('singlevm.xml'), {})
+    return proxy.run_cost_functions([['even_vm_distribution', weight]], hosts, vm or sample_vm_xml(), {})
 
 
 def test_the_sample_host_with_no_running_vm_costs_nothing(proxy):
-    assert run(proxy, [sample_text('singlehost.xml')]) == {'result_code': 0, 'result': [[SAMPLE_HOST_ID, 0]]}
+    assert run(proxy, [sample_host_xml()]) == {'result_code': 0, 'result': [[SAMPLE_HOST_ID, 0]]}
 
 
 def test_each_host_costs_its_running_vms_times_the_weight(proxy):
@@ -33,9 +33,11 @@ def test_equally_busy_hosts_tie_and_every_empty_host_is_among_the_cheapest(proxy
     assert sorted(host for host, total in totals.items() if total == cheapest) == ['h00', 'h05', 'h10', 'h15', 'h20']
 
 
-def test_a_host_whose_vm_count_is_unknown_costs_more_than_the_busiest(proxy):
-    hosts = cluster_xml.document([cluster_xml.host('h1', active=5), cluster_xml.host('h2', without=['summary']),
-                                  cluster_xml.host('h3', active=1)])
+def test_a_host_whose_vm_count_is_unknown_costs_more_than_the_busiest(proxy, cluster):
+    cluster.host(id='h1', vms=5)
+    cluster.host(id='h2', without=['summary'])
+    cluster.host(id='h3', vms=1)
+    hosts = cluster.hosts_xml()
     answer = run(proxy, [hosts, 'h4'])
     assert answer == {'result_code': 0, 'result': [['h1', 5], ['h2', 6], ['h3', 1], ['h4', 6]]}
 
@@ -49,6 +51,6 @@ def test_bare_host_ids_fail_the_score_with_a_message_saying_what_is_needed(proxy
     assert answer['result'] == [['h1', 0], ['h2', 0]] and answer['result_code'] != 0
 
 
-def test_no_host_is_an_empty_answer_not_a_failure(capsys):
-    outcome = call(capsys, even_vm_distribution.even_vm_distribution().do_score, [], 'vm-1', {})
+def test_no_host_is_an_empty_answer_not_a_failure():
+    outcome = call_directly(even_vm_distribution.even_vm_distribution().do_score, [], 'vm-1', {})
     assert outcome == (None, '[]\n', '')

@@ -5,7 +5,7 @@ import pytest
 
 import exclude_hosts
 import prefer_hosts
-from daemon_call import call
+from policy_unit_kit import call_directly
 
 HOSTS = ['3f8a-1', '91c0-2', 'b2d4-3', 'e7e7-4']
 
@@ -22,13 +22,13 @@ def allowed(module, value):
     ('not-a-host', HOSTS),
     ('', HOSTS),
 ])
-def test_exclude_hosts_returns_the_hosts_not_named(value, kept, capsys):
-    outcome = call(capsys, exclude_hosts.filterFunction, HOSTS, 'vm-1', {'excluded_hosts': value})
+def test_exclude_hosts_returns_the_hosts_not_named(value, kept):
+    outcome = call_directly(exclude_hosts.filterFunction, HOSTS, 'vm-1', {'excluded_hosts': value})
     assert outcome == (kept, '', ''), 'returned, not printed'
 
 
-def test_exclude_hosts_without_the_property_keeps_every_host(capsys):
-    assert call(capsys, exclude_hosts.filterFunction, HOSTS, 'vm-1', {}).result == HOSTS
+def test_exclude_hosts_without_the_property_keeps_every_host():
+    assert call_directly(exclude_hosts.filterFunction, HOSTS, 'vm-1', {}).result == HOSTS
 
 
 def test_exclude_hosts_regex_allows_an_empty_value_and_id_lists():
@@ -37,13 +37,13 @@ def test_exclude_hosts_regex_allows_an_empty_value_and_id_lists():
     assert allowed(exclude_hosts, "'); drop") == ('excluded_hosts', False)
 
 
-def test_prefer_hosts_scores_the_named_hosts_0_and_the_others_1(capsys):
-    outcome = call(capsys, prefer_hosts.scoreFunction, HOSTS, 'vm-1', {'preferred_hosts': 'b2d4-3, 3f8a-1'})
+def test_prefer_hosts_scores_the_named_hosts_0_and_the_others_1():
+    outcome = call_directly(prefer_hosts.scoreFunction, HOSTS, 'vm-1', {'preferred_hosts': 'b2d4-3, 3f8a-1'})
     assert outcome == ([('3f8a-1', 0), ('91c0-2', 1), ('b2d4-3', 0), ('e7e7-4', 1)], '', '')
 
 
-def test_prefer_hosts_without_the_property_scores_every_host_1(capsys):
-    assert call(capsys, prefer_hosts.scoreFunction, HOSTS, 'vm-1', {}).result == [(host, 1) for host in HOSTS]
+def test_prefer_hosts_without_the_property_scores_every_host_1():
+    assert call_directly(prefer_hosts.scoreFunction, HOSTS, 'vm-1', {}).result == [(host, 1) for host in HOSTS]
 
 
 def test_prefer_hosts_keeps_no_state_and_is_not_persistent():

@@ -7,14 +7,14 @@ to relieve.
 import re
 
 import memory_balance
-from cluster_xml import GIB, MIB
+from policy_unit_kit import GIB, MIB
 
 NOTHING = ['', []]
 
 
 def balance(proxy, ovirt, properties, hosts=None):
     hosts = [ovirt.hosts_document()] if hosts is None else hosts
-    return proxy.client().runLoadBalancing('memory_balance', hosts, properties)
+    return proxy.run_load_balancing('memory_balance', hosts, properties)
 
 
 def test_the_host_with_least_free_memory_gives_up_the_smallest_vm_that_relieves_it(proxy, ovirt):

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from running_daemon import daemon_binary
-
 PLUGINS = Path(__file__).resolve().parents[1]
 CONF = PLUGINS.parent / 'etc' / 'plugins'
 METHODS = {'do_filter': 'filter', 'do_score': 'score', 'do_balance': 'balance'}
@@ -62,8 +60,8 @@ def test_the_folder_serves_exactly_the_samples_and_the_helper_registers_nothing(
     assert units_of(PLUGINS / 'ovirt_api.py') == []
 
 
-def test_the_daemon_loads_every_sample_without_error(tmp_path):
-    listed = subprocess.run([daemon_binary(), 'discover', '--json', '--plugins', str(PLUGINS),
+def test_the_daemon_loads_every_sample_without_error(tmp_path, proxy_binary):
+    listed = subprocess.run([proxy_binary, 'discover', '--json', '--plugins', str(PLUGINS),
                              '--plugins-conf', str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert listed.returncode == 0, listed.stdout + listed.stderr
     report = json.loads(listed.stdout)

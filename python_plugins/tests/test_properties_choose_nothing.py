@@ -14,8 +14,7 @@ import time
 
 import pytest
 
-import cluster_xml
-from cluster_xml import GIB
+from policy_unit_kit import GIB, Cluster
 
 SAMPLES = [
     ('runFilters', 'max_vms', {'maximum_vm_count': '5'}),
@@ -103,14 +102,13 @@ def test_properties_cannot_point_a_sample_at_another_engine_or_file(proxy, ovirt
     url = trap.url if url_kind == 'listener' else 'file://' + trap.fifos[2]
     arguments = dict(properties, **hostile(trap, url))
     hosts = [ovirt.hosts_document()]
-    vm = cluster_xml.text(cluster_xml.vm('vm-x', os_type='rhel_8x64'))
-    client = proxy.client()
+    vm = Cluster().vm(id='vm-x', os='rhel_8x64').xml
     if method == 'runLoadBalancing':
-        answer = client.runLoadBalancing(unit, hosts, arguments)
+        answer = proxy.run_load_balancing(unit, hosts, arguments)
     elif method == 'runFilters':
-        answer = client.runFilters([unit], hosts, vm, arguments)
+        answer = proxy.run_filters([unit], hosts, vm, arguments)
     else:
-        answer = client.runCostFunctions([[unit, 1]], hosts, vm, arguments)
+        answer = proxy.run_cost_functions([[unit, 1]], hosts, vm, arguments)
     time.sleep(0.05)  # a connection or an open under way has surely happened by now
     assert trap.connections() == 0, 'the sample connected where the request said'
     assert trap.opened == [], 'the sample opened a file the request named'

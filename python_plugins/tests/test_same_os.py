@@ -3,24 +3,24 @@ import re
 
 import pytest
 
-import cluster_xml
 import same_os
-from cluster_xml import SAMPLE_HOST_ID, sample_text
-from daemon_call import call
+from policy_unit_kit import SAMPLE_HOST_ID, Cluster, call_directly, sample_host_xml, sample_vm_xml
 
 # 50 copies of the sample host (os type RHEL) with the OS type varied in turn.
 OS_TYPES = ['RHEL', 'oVirt Node', 'rhel', 'Debian', 'RHEV_H']
 IDS = ['h%02d' % number for number in range(50)]
-CLUSTER = cluster_xml.document([cluster_xml.host(host, os_type=OS_TYPES[number % 5])
-                                for number, host in enumerate(IDS)])
+_CLUSTER = Cluster()
+for number, host in enumerate(IDS):
+    _CLUSTER.host(id=host, os=OS_TYPES[number % 5])
+CLUSTER = _CLUSTER.hosts_xml()
 
 
 def vm(os_type=None, **changes):
-    return cluster_xml.text(cluster_xml.vm('vm-1', os_type=os_type, **changes))
+    return Cluster().vm(id='vm-1', os=os_type, **changes).xml
 
 
 def run(proxy, vm_argument, hosts=(CLUSTER,), properties=None, weight=1):
-    return proxy.client().runCostFunctions([['same_os', weight]], list(hosts), vm_argument, properties or {})
+    return proxy.run_cost_functions([['same_os', weight]], list(hosts), vm_argument, properties or {})
 
 
 def costs(answer):
@@ -29,7 +29,7 @@ def costs(answer):
 
 
 def test_the_sample_vm_has_no_os_type_so_the_sample_host_costs_nothing(proxy):
-    answer = run(proxy, sample_text('singlevm.xml'), hosts=[sample_text('singlehost.xml')])
+    answer = run(proxy, sample_vm_xml(), hosts=[sample_host_xml()])
     assert answer == {'result_code': 0, 'result': [[SAMPLE_HOST_ID, 0]]}
 
 
@@ -66,8 +66,10 @@ def test_with_the_property_a_bare_vm_id_is_enough(proxy):
     assert costs(run(proxy, 'vm-1', properties={'same_os_type': 'oVirt Node'})) == [1, 0, 1, 1, 1] * 10
 
 
-def test_a_host_without_an_os_type_or_details_never_matches(proxy):
-    hosts = cluster_xml.document([cluster_xml.host('h1'), cluster_xml.host('h2', without=['os'])])
+def test_a_host_without_an_os_type_or_details_never_matches(proxy, cluster):
+    cluster.host(id='h1')
+    cluster.host(id='h2', without=['os'])
+    hosts = cluster.hosts_xml()
     answer = run(proxy, vm('rhel_7x64'), hosts=[hosts, 'h3'])
     assert answer == {'result_code': 0, 'result': [['h1', 0], ['h2', 1], ['h3', 1]]}
 
@@ -93,5 +95,5 @@ def test_the_property_regex_takes_os_type_names_or_nothing():
         True, True, True, True, False]
 
 
-def test_no_host_is_an_empty_answer(capsys):
-    assert call(capsys, same_os.scoreFunction, [], 'vm-1', {'same_os_type': 'RHEL'}) == ([], '', '')
+def test_no_host_is_an_empty_answer():
+    assert call_directly(same_os.scoreFunction, [], 'vm-1', {'same_os_type': 'RHEL'}) == ([], '', '')

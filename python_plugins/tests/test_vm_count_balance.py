@@ -3,14 +3,14 @@
 Hosts reach the daemon as XML (the engine's <hosts> document); the fake
 engine API answers which VMs run on the host to relieve.
 """
-from cluster_xml import GIB
+from policy_unit_kit import GIB
 
 NOTHING = ['', []]
 
 
 def balance(proxy, ovirt, properties, hosts=None):
     hosts = [ovirt.hosts_document()] if hosts is None else hosts
-    return proxy.client().runLoadBalancing('vm_count_balance', hosts, properties)
+    return proxy.run_load_balancing('vm_count_balance', hosts, properties)
 
 
 def vms(prefix, count, memory=GIB):
