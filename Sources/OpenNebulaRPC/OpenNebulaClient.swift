@@ -57,9 +57,9 @@ public final class OpenNebulaClient: Sendable {
         let eventLoop = group.next()
         let promise = eventLoop.makePromise(of: [UInt8].self)
         let timeout = settings.requestTimeout
-        let where_ = "\(method) at \(address.authority)"
+        let shown = "\(method) at \(address.authority)"
         let timer = eventLoop.scheduleTask(in: TimeAmount(timeout)) {
-            promise.fail(OpenNebulaError("\(where_): no answer within \(timeout)"))
+            promise.fail(OpenNebulaError("\(shown): no answer within \(timeout)"))
         }
         promise.futureResult.whenComplete { _ in timer.cancel() }
         var headers = HTTPHeaders()
@@ -83,24 +83,24 @@ public final class OpenNebulaClient: Sendable {
                 case .success(let channel):
                     do {
                         try channel.pipeline.syncOperations.addHandler(
-                            XMLRPCExchange(head: head, body: body, limit: limit, promise: promise, shown: where_))
+                            XMLRPCExchange(head: head, body: body, limit: limit, promise: promise, shown: shown))
                     } catch {
-                        promise.fail(OpenNebulaError("\(where_): \(error)"))
+                        promise.fail(OpenNebulaError("\(shown): \(error)"))
                     }
                 case .failure(let error):
-                    promise.fail(OpenNebulaError("\(where_): cannot connect: \(error)"))
+                    promise.fail(OpenNebulaError("\(shown): cannot connect: \(error)"))
                 }
             }
         do {
             return try await withTaskCancellationHandler {
                 try await promise.futureResult.get()
             } onCancel: {
-                promise.fail(OpenNebulaError("\(where_): cancelled"))
+                promise.fail(OpenNebulaError("\(shown): cancelled"))
             }
         } catch let error as OpenNebulaError {
             throw error
         } catch {
-            throw OpenNebulaError("\(where_): \(error)")
+            throw OpenNebulaError("\(shown): \(error)")
         }
     }
 }
