@@ -23,6 +23,11 @@ let package = Package(
         // Request bodies in gzip or deflate (the engine's client can compress), gzip answers.
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        // Metrics: the swift-metrics API where things are counted, exported in Prometheus' text format.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+        // The decision journal: SQLite, compiled in (no system library to install).
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.0"),
     ],
     targets: [
         // C shims: the embedded CPython and libxml2, compiled with the same feature macros.

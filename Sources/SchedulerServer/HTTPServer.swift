@@ -47,6 +47,7 @@ public final class HTTPServer: Service, Sendable {
     private let limits: Limits
     private let tls: ServerTLS?
     private let service: SchedulerMethods
+    private let endpoints: [any HTTPEndpoint]
     private let logger: Logger
     private let group: any EventLoopGroup
     private let boundAddress = NIOLockedValueBox<SocketAddress?>(nil)
@@ -54,14 +55,16 @@ public final class HTTPServer: Service, Sendable {
     private let pendingBodies: PendingBodyBudget
 
     /// - Parameter listening: bound with `ListeningSocket.bind` before the plugins load.
+    /// - Parameter endpoints: the paths answered besides XML-RPC, asked in order.
     public init(
         listening: ListeningSocket, limits: Limits = .init(), tls: ServerTLS? = nil, service: SchedulerMethods,
-        logger: Logger
+        endpoints: [any HTTPEndpoint] = [], logger: Logger
     ) {
         self.listening = listening
         self.limits = limits
         self.tls = tls
         self.service = service
+        self.endpoints = endpoints
         self.logger = logger
         connections = OpenConnections(limit: limits.maxConnections)
         pendingBodies = PendingBodyBudget(limit: limits.maxPendingBodyBytes)
@@ -97,6 +100,7 @@ public final class HTTPServer: Service, Sendable {
 
     private func bind() async throws -> any Channel {
         let service = self.service
+        let endpoints = self.endpoints
         let limits = self.limits
         let sslContext = tls?.context
         let logger = self.logger
@@ -157,7 +161,7 @@ public final class HTTPServer: Service, Sendable {
                         NIOHTTPRequestDecompressor(limit: .size(limits.maxRequestBytes)),
                         RequestReader(limits: limits, budget: pendingBodies, progress: progress, logger: logger),
                         ConnectionCloser(progress: progress),
-                        XMLRPCRequestHandler(service: service, logger: logger),
+                        XMLRPCRequestHandler(service: service, endpoints: endpoints, logger: logger),
                     ])
                 }
             }
@@ -204,16 +208,19 @@ public final class HTTPServer: Service, Sendable {
     }
 }
 
-/// Answers full HTTP requests with XML-RPC responses.
+/// Answers full HTTP requests: XML-RPC at `POST /` and `POST /RPC2`, anything else through
+/// the first endpoint that serves its path.
 final class XMLRPCRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = NIOHTTPServerRequestFull
     typealias OutboundOut = HTTPServerResponsePart
 
     private let service: SchedulerMethods
+    private let endpoints: [any HTTPEndpoint]
     private let logger: Logger
 
-    init(service: SchedulerMethods, logger: Logger) {
+    init(service: SchedulerMethods, endpoints: [any HTTPEndpoint] = [], logger: Logger) {
         self.service = service
+        self.endpoints = endpoints
         self.logger = logger
     }
 
@@ -247,7 +254,17 @@ final class XMLRPCRequestHandler: ChannelInboundHandler, RemovableChannelHandler
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let request = unwrapInboundIn(data)
         let keepAlive = request.head.isKeepAlive
-        let path = request.head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? "/"
+        let target = request.head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let path = target.first.map(String.init) ?? "/"
+        let isXMLRPC = (path == "/" || path == "/RPC2") && request.head.method == .POST
+        if !isXMLRPC, let endpoint = endpoints.first(where: { $0.serves(path: path) }) {
+            answer(
+                context, endpoint: endpoint,
+                EndpointRequest(
+                    method: request.head.method, path: path, query: target.count > 1 ? String(target[1]) : "",
+                    headers: request.head.headers, body: request.body ?? ByteBuffer()), keepAlive: keepAlive)
+            return
+        }
         guard path == "/" || path == "/RPC2" else {
             respond(context, status: .notFound, text: "XML-RPC is served at /\n", keepAlive: keepAlive)
             return
@@ -285,6 +302,33 @@ final class XMLRPCRequestHandler: ChannelInboundHandler, RemovableChannelHandler
             // Written in a task of its own even on the event loop: a request answered without
             // a suspension must not write its answer from inside the read that brought it.
             eventLoop.execute { answer(response) }
+        }
+    }
+
+    private func answer(
+        _ context: ChannelHandlerContext, endpoint: any HTTPEndpoint, _ request: EndpointRequest, keepAlive: Bool
+    ) {
+        guard endpoint.methods.contains(request.method) else {
+            let allowed = endpoint.methods.map(\.rawValue).joined(separator: ", ")
+            respond(
+                context, status: .methodNotAllowed, text: "\(request.path) answers \(allowed)\n", keepAlive: keepAlive,
+                extraHeaders: [("Allow", allowed)])
+            return
+        }
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        Task {
+            let answer = await endpoint.answer(request)
+            eventLoop.execute {
+                let (handler, context) = bound.value
+                var headers = HTTPHeaders(answer.headers)
+                headers.add(name: "Content-Type", value: answer.contentType)
+                headers.add(name: "Content-Length", value: String(answer.body.count))
+                if !keepAlive { headers.add(name: "Connection", value: "close") }
+                var buffer = context.channel.allocator.buffer(capacity: answer.body.count)
+                buffer.writeBytes(answer.body)
+                handler.write(context, status: answer.status, headers: headers, body: buffer, keepAlive: keepAlive)
+            }
         }
     }
 

@@ -9,9 +9,12 @@ import XMLRPC
 /// inside `Scheduler` take it.
 public struct SchedulerMethods: Sendable {
     let scheduler: Scheduler
+    /// Told of each call as it is answered.
+    let observers: [any CallObserver]
 
-    public init(scheduler: Scheduler) {
+    public init(scheduler: Scheduler, observers: [any CallObserver] = []) {
         self.scheduler = scheduler
+        self.observers = observers
     }
 
     /// Answers one XML-RPC request body with a response body. Never throws: every
@@ -21,6 +24,17 @@ public struct SchedulerMethods: Sendable {
     /// CPU-bound step run on `RequestThreads`, never on the cooperative pool or an event
     /// loop, and a request past its deadline is answered then with what had finished.
     public func respond(to body: some Collection<UInt8> & Sendable) async -> [UInt8] {
+        let started = ContinuousClock.now
+        var summary = CallSummary(method: nil, duration: .zero)
+        let response = await respond(to: body, summary: &summary)
+        summary.duration = ContinuousClock.now - started
+        for observer in observers { observer.callFinished(summary) }
+        return response
+    }
+
+    private func respond(
+        to body: some Collection<UInt8> & Sendable, summary: inout CallSummary
+    ) async -> [UInt8] {
         // glibc would keep the memory of a large request once it is done: see MemoryTrimmer.
         let large = MemoryTrimmer.shared.begin(bytes: body.count)
         defer { MemoryTrimmer.shared.end(large) }
@@ -38,14 +52,23 @@ public struct SchedulerMethods: Sendable {
         case .success(let decodedCall)?:
             call = decodedCall
         case .failure(let error)?:
+            summary.fault = error.fault
             return XMLRPCEncoder.encodeFault(error.fault)
         case nil:
-            return XMLRPCEncoder.encodeFault(
-                XMLRPCFault(code: Self.timeoutCode, message: "\(deadline.message) while the request was being decoded"))
+            let fault = XMLRPCFault(
+                code: Self.timeoutCode, message: "\(deadline.message) while the request was being decoded")
+            summary.fault = fault
+            return XMLRPCEncoder.encodeFault(fault)
         }
+        summary.method = call.methodName
         do {
-            return XMLRPCEncoder.encodeResponse(try await dispatch(call, deadline: deadline))
+            let answer = try await dispatch(call, deadline: deadline)
+            if case .struct(let members) = answer, case .int(let code)? = members["result_code"] {
+                summary.resultCode = Int(code)
+            }
+            return XMLRPCEncoder.encodeResponse(answer)
         } catch {
+            summary.fault = error
             return XMLRPCEncoder.encodeFault(error)
         }
     }
