@@ -63,6 +63,11 @@ extension ProxyConfiguration {
             openNebulaURL = entry.value
         case .openNebulaSessionFile:
             openNebulaSessionFile = Self.resolve(entry.value, against: folder)
+        case .openNebulaPolicy:
+            guard !entry.value.isEmpty, !entry.value.contains("/") else {
+                throw fail("opennebula_policy must name a policy (policies/NAME.conf), got '\(entry.value)'")
+            }
+            openNebulaPolicy = entry.value
         case .inventoryTTL:
             inventoryTTL = try Self.seconds(entry, allowingZero: "fetches every time", fail)
         default:

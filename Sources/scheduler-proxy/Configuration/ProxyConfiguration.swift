@@ -36,6 +36,8 @@ struct ProxyConfiguration: Sendable, Equatable {
     /// oned's XML-RPC API and the file holding its session string (`user:password`).
     var openNebulaURL: String?
     var openNebulaSessionFile: String?
+    /// The policy `POST /opennebula/external` places OpenNebula's VMs with.
+    var openNebulaPolicy: String?
     /// Seconds an entity fetched from the engine is reused.
     var inventoryTTL = 30.0
     /// Seconds between checks of the plugin folder for edits; 0: only on SIGHUP.
@@ -105,6 +107,7 @@ struct ProxyConfiguration: Sendable, Equatable {
         case ovirtCAFile = "ovirt_ca_file"
         case openNebulaURL = "opennebula_url"
         case openNebulaSessionFile = "opennebula_session_file"
+        case openNebulaPolicy = "opennebula_policy"
         case inventoryTTL = "inventory_ttl"
         case isolation
         case workerCount = "worker_count"
