@@ -91,3 +91,22 @@ private func host(_ id: Int, freeCPU: Int, vms: Int, rack: String = "r1") -> Str
         #expect(none.first?.host == nil)
     }
 }
+
+extension ExternalSchedulingTests {
+    @Test func theVMsRequirementsNarrowThePolicysAndCannotEscapeThem() async {
+        var policy = Policy(name: "r2-only", file: "test")
+        policy.filters = ["requirements"]
+        policy.properties = ["SCHED_REQUIREMENTS": "RACK = r2"]
+        let hosts = [host(1, freeCPU: 400, vms: 0), host(2, freeCPU: 400, vms: 0, rack: "r2")]
+        func vm(_ requirement: String) -> ExternalVM {
+            ExternalVM(
+                id: .number(1), hostIDs: [.number(1), .number(2)],
+                attributes: [EntityElement(name: "SCHED_REQUIREMENTS", text: requirement)])
+        }
+        #expect(await place([vm("ID = 1")], hosts, policy: policy).map(\.host) == [nil])
+        #expect(await place([vm("ID > 0")], hosts, policy: policy).map(\.host) == [.number(2)])
+        let escape = await place([vm("ID = 9) | (ID = 1")], hosts, policy: policy)
+        #expect(escape.map(\.host) == [nil])
+        #expect(escape.first?.reasons.last?.hasPrefix("the VM's SCHED_REQUIREMENTS does not parse") == true)
+    }
+}

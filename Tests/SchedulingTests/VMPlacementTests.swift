@@ -146,3 +146,12 @@ private let autoNIC = "<NIC><NIC_ID>0</NIC_ID><NETWORK_MODE>auto</NETWORK_MODE><
         } throws: { "\($0)".hasPrefix("the VM is not readable XML") }
     }
 }
+
+extension VMPlacementTests {
+    @Test func onlyMonitoredHostsAreUsed() throws {
+        let disabled = host(0, cluster: 100).replacing("<NAME>", with: "<STATE>4</STATE><NAME>")
+        let report = try Matchmaker.place(VMPlacementRequest(vm: vm(), hosts: [disabled, host(1, cluster: 100)]))
+        #expect(report.result.host == "1")
+        #expect(report.result.rejected.first?.reason == "not monitored and on (STATE 4)")
+    }
+}

@@ -141,6 +141,10 @@ private struct VMPlacing {
             hosts, kind: "host",
             [("SCHED_REQUIREMENTS", vm.requirements), ("AUTOMATIC_REQUIREMENTS", vm.automaticRequirements)]
         ) { host in
+            // OpenNebula schedules onto monitored hosts only: not disabled, offline or in error.
+            if let state = host.element.childIgnoringCase("STATE")?.text, !["1", "2"].contains(state) {
+                return "not monitored and on (STATE \(logText(state)))"
+            }
             if let clusters, host.element.clusterIDs.isDisjoint(with: clusters) {
                 return
                     "not in a cluster of the networks and datastores the VM uses (\(clusters.sorted().joined(separator: ", ")))"

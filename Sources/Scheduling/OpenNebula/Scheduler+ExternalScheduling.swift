@@ -70,13 +70,27 @@ extension Scheduler {
         }
         var properties: [String: String] = [:]
         var effective = policy
-        if let requirements = vm.attribute(NativeUnit.requirementsProperty) {
-            properties[NativeUnit.requirementsProperty] = requirements
+        if let requirements = vm.attribute(NativeUnit.requirementsProperty),
+            !requirements.allSatisfy(\.isWhitespace)
+        {
+            // The VM's requirements narrow the policy's own, never replace them. A VM's text
+            // that parses alone has balanced parentheses, so it cannot reach out of its own;
+            // one that does not parse leaves the VM unplaced rather than the unit skipped.
+            do {
+                _ = try Requirement(parsing: requirements)
+            } catch {
+                reasons.append("the VM's \(NativeUnit.requirementsProperty) does not parse: \(error)")
+                return ExternalPlacement(vm: vm.id, host: nil, reasons: reasons)
+            }
+            let own = policy.properties[NativeUnit.requirementsProperty] ?? ""
+            properties[NativeUnit.requirementsProperty] =
+                own.allSatisfy(\.isWhitespace) ? requirements : "(\(own)) & (\(requirements))"
             if !effective.filters.contains(NativeUnit.requirements.rawValue) {
                 effective.filters.append(NativeUnit.requirements.rawValue)
             }
         }
-        if let rank = vm.attribute(NativeUnit.rankProperty) {
+        // The VM's rank replaces the policy's, as a VM's SCHED_RANK replaces OpenNebula's default.
+        if let rank = vm.attribute(NativeUnit.rankProperty), !rank.allSatisfy(\.isWhitespace) {
             properties[NativeUnit.rankProperty] = rank
             if !effective.costFunctions.contains(where: { $0.name == NativeUnit.rank.rawValue }) {
                 effective.costFunctions.append(Policy.CostFunction(name: NativeUnit.rank.rawValue, weight: 1))
