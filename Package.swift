@@ -93,6 +93,17 @@ let package = Package(
             ]
         ),
 
+        // OpenNebula's XML-RPC API (oned): the host pool, for `inventory = opennebula`. Knows nothing of Python.
+        .target(
+            name: "OpenNebulaRPC",
+            dependencies: [
+                "XMLRPC",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+
         // The XML-RPC over HTTP front end the oVirt engine talks to.
         .target(
             name: "SchedulerServer",
@@ -118,6 +129,7 @@ let package = Package(
                 "EmbeddedPython",
                 "PluginWorkers",
                 "OVirtREST",
+                "OpenNebulaRPC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -141,7 +153,9 @@ let package = Package(
         // The daemon's own code: reading scheduler.conf into each library's settings.
         .testTarget(
             name: "SchedulerProxyTests",
-            dependencies: ["scheduler-proxy", "SchedulerServer", "Scheduling", "PluginWorkers", "OVirtREST"]),
+            dependencies: [
+                "scheduler-proxy", "SchedulerServer", "Scheduling", "PluginWorkers", "OVirtREST", "OpenNebulaRPC",
+            ]),
         .testTarget(
             name: "OVirtRESTTests",
             dependencies: [

@@ -9,7 +9,9 @@ extension SchedulerMethods {
         init(method: Method, values: [XMLRPCValue]) throws(XMLRPCFault) {
             let expected = method.parameters
             let minimum = expected.count - method.optionalTrailingParameters
-            guard (minimum...expected.count).contains(values.count) else {
+            // matchmake also takes one struct: a whole VM with its hosts, datastores and networks.
+            let wholeVM = method == .matchmake && values.count == 1
+            guard (minimum...expected.count).contains(values.count) || wholeVM else {
                 let list =
                     expected.isEmpty
                     ? "no arguments" : "\(expected.count) arguments (\(expected.joined(separator: ", ")))"

@@ -54,7 +54,7 @@ extension SchedulerMethods {
             case .runLoadBalancing:
                 "runLoadBalancing(balance_name, host_ids, properties) -> {\"result_code\", \"result\": [vm_id, [host ids]], ...}; [\"\", []] when nothing should move."
             case .matchmake:
-                "matchmake(resources, requirements, rank) -> {\"result_code\", \"result\": [ids of the resources the requirements accept, best rank first, ties in input order], \"errors\"}; resources are XML strings (OpenNebula's <HOST><ID>..</ID>.. or oVirt's <host id=..>), one resource or a pool each."
+                "matchmake(resources, requirements, rank) -> {\"result_code\", \"result\": [ids of the resources the requirements accept, best rank first, ties in input order], \"errors\"}; resources are XML strings (OpenNebula's <HOST><ID>..</ID>.. or oVirt's <host id=..>), one resource or a pool each. matchmake({\"vm\": VM XML, \"hosts\": [...], \"datastores\": [...], \"networks\": [...], \"rank\", \"ds_rank\", \"nic_rank\"}) -> \"result\": {\"host\", \"datastore\", \"nics\": [{\"nic\", \"network\"}], \"rejected\": [{\"kind\", \"id\", \"reason\"}]}: a whole OpenNebula VM placed with its system datastore and a network per NIC, all of the host's cluster."
             case .listMethods:
                 "system.listMethods() -> the names of the methods this server answers."
             case .methodHelp:

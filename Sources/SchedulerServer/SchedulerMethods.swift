@@ -121,6 +121,8 @@ public struct SchedulerMethods: Sendable {
             return envelope(report) { decision in
                 .array([.string(decision.vm), .array(decision.hosts.map { .string($0) })])
             }
+        case .matchmake where arguments.values.count == 1:
+            return try await placeWholeVM(arguments, deadline: deadline)
         case .matchmake:
             let resources = try arguments.strings(0, "resources")
             let requirements = try arguments.string(1, "requirements")

@@ -12,7 +12,9 @@ public final class Scheduler: Sendable {
     /// One reload at a time; requests never wait for it.
     private let reloading = Mutex(())
     private let resolver: ArgumentResolver
-    private let logger: Logger
+    let logger: Logger
+    /// The hosts last selected with each policy (`getSelectedHosts`).
+    public let selections = SelectionHistory()
     /// Where the request's CPU-bound work runs (never the cooperative pool).
     private let threads = RequestThreads.shared
     /// A request's properties checks up to this many matcher steps in all (well under a
@@ -63,6 +65,7 @@ public final class Scheduler: Sendable {
                 runner.pluginsReloaded()
             }
             logUnitNameChanges(from: before, to: fresh)
+            logPolicyChanges(from: before.policies, to: fresh.policies)
             for unit in before.allUnits where unit.quarantine.reason != nil {
                 guard let replacement = fresh.unit(unit.info.kind, named: unit.info.name), replacement !== unit
                 else { continue }
@@ -118,8 +121,22 @@ public final class Scheduler: Sendable {
     ) async throws(RequestError) -> SchedulingReport<[String]> {
         try Self.checkUnitCount(names.count, "filter")
         let request = try await prepare(hosts: hosts, vm: vm, result: [String](), deadline: deadline)
-        let hostIDs = request.arguments.hostIDs
         var report = request.report
+        let (accepted, succeeded) = await filter(names, request, properties, &report)
+        if succeeded == 0, !names.isEmpty {
+            report.errors.append("all filters failed; every host is returned unfiltered")
+        }
+        report.result = zip(request.arguments.hostIDs, accepted).compactMap { host, keep in keep ? host : nil }
+        return report
+    }
+
+    /// Which of the request's hosts every filter that succeeded accepted, by position (every
+    /// host when none succeeded), and how many succeeded. One path for `runFilters` and policies.
+    func filter<Result>(
+        _ names: [String], _ request: PreparedRequest<Result>, _ properties: [String: String],
+        _ report: inout SchedulingReport<Result>
+    ) async -> (accepted: [Bool], succeeded: Int) {
+        let hostIDs = request.arguments.hostIDs
         let outcomes = await runUnits(names.map { ($0, UnitKind.filter) }, request, properties, &report)
         var index = HostIndex(hostIDs)
         var accepted = [Bool](repeating: true, count: hostIDs.count)
@@ -134,13 +151,7 @@ public final class Scheduler: Sendable {
             }
             succeeded += 1
         }
-        if succeeded > 0 {
-            report.result = zip(hostIDs, accepted).compactMap { host, keep in keep ? host : nil }
-        } else {
-            report.result = hostIDs
-            if !names.isEmpty { report.errors.append("all filters failed; every host is returned unfiltered") }
-        }
-        return report
+        return (accepted, succeeded)
     }
 
     // MARK: - Cost functions
@@ -156,16 +167,25 @@ public final class Scheduler: Sendable {
         try Self.checkUnitCount(functions.count, "cost function")
         let request = try await prepare(hosts: hosts, vm: vm, result: [HostCost](), deadline: deadline)
         var report = request.report
+        report.result = await score(functions, request, properties, settings.scoring, &report).costs
+        return report
+    }
+
+    /// The cost table of the request's hosts under `scoring`: one path for
+    /// `runCostFunctions` and policies.
+    func score<Result>(
+        _ functions: [(name: String, weight: Double)], _ request: PreparedRequest<Result>,
+        _ properties: [String: String], _ scoring: ScoringSettings, _ report: inout SchedulingReport<Result>
+    ) async -> CostTable {
         let outcomes = await runUnits(
             functions.map { ($0.name, UnitKind.score) }, request, properties, &report)
-        var table = CostTable(hosts: request.arguments.hostIDs, settings: settings.scoring)
+        var table = CostTable(hosts: request.arguments.hostIDs, settings: scoring)
         for (function, outcome) in zip(functions, outcomes) {
             guard case .success(.scores(let scores)) = outcome else { continue }
             logUnknownHosts(
                 table.add(unit: function.name, weight: function.weight, scores: scores), unit: function.name)
         }
-        report.result = table.costs
-        return report
+        return table
     }
 
     // MARK: - Balance
@@ -195,12 +215,12 @@ public final class Scheduler: Sendable {
     /// would keep the daemon busy long past the deadline.
     public static let maxUnitsPerRequest = 1024
 
-    private static func checkUnitCount(_ count: Int, _ kind: String) throws(RequestError) {
+    static func checkUnitCount(_ count: Int, _ kind: String) throws(RequestError) {
         guard count > maxUnitsPerRequest else { return }
         throw RequestError("\(count) \(kind) names: at most \(maxUnitsPerRequest) units in one request")
     }
 
-    private struct PreparedRequest<Result: Sendable> {
+    struct PreparedRequest<Result: Sendable> {
         var arguments: UnitArguments
         var report: SchedulingReport<Result>
         var deadline: RequestDeadline
@@ -208,7 +228,7 @@ public final class Scheduler: Sendable {
 
     /// Reads the host and VM arguments (parsing XML on a request thread, asking the
     /// inventory) without the GIL.
-    private func prepare<Result: Sendable>(
+    func prepare<Result: Sendable>(
         hosts: [String], vm: String?, result: Result, deadline: RequestDeadline?
     ) async throws(RequestError) -> PreparedRequest<Result> {
         let deadline = deadline ?? RequestDeadline(after: settings.requestTimeout)
@@ -226,7 +246,7 @@ public final class Scheduler: Sendable {
     }
 
     /// Runs the units side by side and records each one's outcome (and failure) in the report.
-    private func runUnits<Result>(
+    func runUnits<Result>(
         _ requested: [(name: String, kind: UnitKind)], _ request: PreparedRequest<Result>,
         _ properties: [String: String], _ report: inout SchedulingReport<Result>
     ) async -> [Swift.Result<UnitOutput, UnitFailure>] {

@@ -117,15 +117,20 @@ struct Serve: AsyncParsableCommand {
         if workers != nil {
             logger.info("plugins run in worker processes", metadata: ["workers": "\(configuration.workerCount)"])
         }
+        let inventory = try configuration.makeInventory()
         let scheduler = try Scheduler(
             settings: configuration.pluginSettings, pythonThreads: configuration.pythonThreads,
-            inventory: try configuration.makeInventory(), workers: workers, logger: logger)
+            inventory: inventory, workers: workers, logger: logger)
         for problem in scheduler.registry.loadErrors {
             logger.error("plugin not loaded: \(problem)")
         }
         let server = HTTPServer(
             listening: listening, limits: configuration.limits, tls: tls,
-            service: SchedulerMethods(scheduler: scheduler), logger: logger)
+            service: SchedulerMethods(scheduler: scheduler),
+            endpoints: [
+                OpenNebulaExternalEndpoint(
+                    scheduler: scheduler, policy: configuration.openNebulaPolicy, inventory: inventory, logger: logger)
+            ], logger: logger)
         let watcher = PluginWatcher(
             scheduler: scheduler,
             interval: configuration.reloadInterval > 0 ? .seconds(configuration.reloadInterval) : nil,

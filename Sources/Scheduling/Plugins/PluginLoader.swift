@@ -56,6 +56,17 @@ struct PluginLoader {
     /// imported as a module, or `everything`, loads every file anew: any of them may
     /// hold the old module.
     func loadAll(previous: PluginRegistry? = nil, everything: Bool = false) -> PluginRegistry {
+        var registry = loadFiles(previous: previous, everything: everything)
+        registry.loadPolicies(settings)
+        return registry
+    }
+
+    /// Whether the policy folder changed since `policies` were read from it.
+    func policiesChanged(since policies: PolicySet) -> Bool {
+        PolicySet.Fingerprint(folder: settings.policiesFolder) != policies.fingerprint
+    }
+
+    private func loadFiles(previous: PluginRegistry?, everything: Bool) -> PluginRegistry {
         var registry = PluginRegistry()
         // First, so that a plugin cannot take a built-in unit's name.
         for unit in NativeUnit.allCases {

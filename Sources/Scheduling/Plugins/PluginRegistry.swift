@@ -11,6 +11,8 @@ public struct PluginRegistry: Sendable {
     /// Why the plugin folder could not be read at the last load (the files above are
     /// then the ones loaded before, still serving).
     public private(set) var folderProblem: PluginLoadError?
+    /// The policies, read with the plugin folder; their problems are among `loadErrors`.
+    public internal(set) var policies = PolicySet()
 
     public init() {}
 
@@ -39,6 +41,13 @@ public struct PluginRegistry: Sendable {
         }
         units[unit.info.kind, default: [:]][unit.info.name] = unit
         return nil
+    }
+
+    /// Reads the policy folder against the units loaded (after them, so a policy naming a
+    /// unit that failed to load says so).
+    mutating func loadPolicies(_ settings: PluginSettings) {
+        policies = PolicySet.load(folder: settings.policiesFolder, registry: self, scoring: settings.scoring)
+        loadErrors += policies.problems
     }
 
     mutating func record(_ error: PluginLoadError) {

@@ -8,6 +8,8 @@ public struct PluginSettings: Sendable {
     public var pluginsPath: String
     /// The folder of per-plugin `NAME.conf` files.
     public var pluginsConfPath: String
+    /// The folder of `NAME.conf` policy files; nil for `policies` beside `pluginsConfPath`.
+    public var policiesPath: String?
     /// Deadline of one unit call, unless its file's .conf says otherwise.
     public var pluginTimeout: Duration
     /// Most characters a call may print to stdout or stderr.
@@ -30,5 +32,14 @@ public struct PluginSettings: Sendable {
         self.pluginsConfPath = pluginsConfPath
         self.pluginTimeout = pluginTimeout
         self.outputLimit = outputLimit
+    }
+
+    /// Where the policies are read from: `policiesPath`, or the folder `policies` beside the
+    /// plugins' NAME.conf folder (`etc/policies` beside `etc/plugins`).
+    public var policiesFolder: String {
+        if let policiesPath { return policiesPath }
+        var confFolder = pluginsConfPath
+        while confFolder.count > 1, confFolder.hasSuffix("/") { confFolder.removeLast() }
+        return ((confFolder as NSString).deletingLastPathComponent as NSString).appendingPathComponent("policies")
     }
 }

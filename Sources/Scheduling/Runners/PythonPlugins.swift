@@ -47,10 +47,12 @@ public final class PythonPlugins: PolicyUnitSource {
         return fresh
     }
 
-    /// A plugin file or its NAME.conf was added, changed or removed since the last load, or
-    /// the plugin folder became readable or unreadable: a folder listing and a few stat calls.
+    /// A plugin file or its NAME.conf or a policy file was added, changed or removed since the
+    /// last load, or the plugin folder became readable or unreadable: folder listings and a
+    /// few stat calls.
     func changedSinceLoad() -> Bool {
         let current = registry
+        if loader.policiesChanged(since: current.policies) { return true }
         switch loader.scan() {
         case .failure(let problem):
             // Said once (and the plugins loaded before keep serving), not at every poll.

@@ -1,4 +1,5 @@
 import OVirtREST
+import OpenNebulaRPC
 import Scheduling
 
 extension ProxyConfiguration {
@@ -22,6 +23,12 @@ extension ProxyConfiguration {
         case .ovirt:
             let client = try OVirtRESTClient(settings: try ovirtRESTSettings(maxResponseBytes: limits.maxBytes))
             return CachedInventory(OVirtInventory(client: client, limits: limits), ttl: .seconds(inventoryTTL))
+        case .opennebula:
+            let session = try OpenNebulaSettings.session(fromFile: openNebulaSessionFile ?? "")
+            let client = try OpenNebulaClient(
+                settings: OpenNebulaSettings(
+                    url: openNebulaURL ?? "", session: session, maxResponseBytes: limits.maxBytes))
+            return OpenNebulaInventory(client: client, limits: limits, ttl: .seconds(inventoryTTL))
         }
     }
 
@@ -49,6 +56,18 @@ extension ProxyConfiguration {
             ovirtPasswordFile = Self.resolve(entry.value, against: folder)
         case .ovirtCAFile:
             ovirtCAFile = Self.resolve(entry.value, against: folder)
+        case .openNebulaURL:
+            guard entry.value.hasPrefix("http://") else {
+                throw fail("opennebula_url must start with http://, got '\(entry.value)'")
+            }
+            openNebulaURL = entry.value
+        case .openNebulaSessionFile:
+            openNebulaSessionFile = Self.resolve(entry.value, against: folder)
+        case .openNebulaPolicy:
+            guard !entry.value.isEmpty, !entry.value.contains("/") else {
+                throw fail("opennebula_policy must name a policy (policies/NAME.conf), got '\(entry.value)'")
+            }
+            openNebulaPolicy = entry.value
         case .inventoryTTL:
             inventoryTTL = try Self.seconds(entry, allowingZero: "fetches every time", fail)
         default:

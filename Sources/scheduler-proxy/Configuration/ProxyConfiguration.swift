@@ -33,6 +33,11 @@ struct ProxyConfiguration: Sendable, Equatable {
     var ovirtUser: String?
     var ovirtPasswordFile: String?
     var ovirtCAFile: String?
+    /// oned's XML-RPC API and the file holding its session string (`user:password`).
+    var openNebulaURL: String?
+    var openNebulaSessionFile: String?
+    /// The policy `POST /opennebula/external` places OpenNebula's VMs with.
+    var openNebulaPolicy: String?
     /// Seconds an entity fetched from the engine is reused.
     var inventoryTTL = 30.0
     /// Seconds between checks of the plugin folder for edits; 0: only on SIGHUP.
@@ -64,6 +69,8 @@ struct ProxyConfiguration: Sendable, Equatable {
         case files
         /// The engine's REST API.
         case ovirt
+        /// OpenNebula's host pool (`one.hostpool.info`).
+        case opennebula
     }
 
     /// Every key `scheduler.conf` may set, in the order the unknown-key message lists them.
@@ -98,6 +105,9 @@ struct ProxyConfiguration: Sendable, Equatable {
         case ovirtUser = "ovirt_user"
         case ovirtPasswordFile = "ovirt_password_file"
         case ovirtCAFile = "ovirt_ca_file"
+        case openNebulaURL = "opennebula_url"
+        case openNebulaSessionFile = "opennebula_session_file"
+        case openNebulaPolicy = "opennebula_policy"
         case inventoryTTL = "inventory_ttl"
         case isolation
         case workerCount = "worker_count"
@@ -134,6 +144,12 @@ struct ProxyConfiguration: Sendable, Equatable {
             ].filter { $0.1 == nil }.map(\.0)
             guard missing.isEmpty else {
                 throw fail("inventory = ovirt needs \(missing.joined(separator: ", "))")
+            }
+        case .opennebula:
+            let missing = [("opennebula_url", openNebulaURL), ("opennebula_session_file", openNebulaSessionFile)]
+                .filter { $0.1 == nil }.map(\.0)
+            guard missing.isEmpty else {
+                throw fail("inventory = opennebula needs \(missing.joined(separator: ", "))")
             }
         }
     }
