@@ -342,9 +342,15 @@ def test_policies_reload_with_the_plugin_folder(tmp_path):
                                        'property.SCHED_RANK = -summary/active\n')
         assert eventually(lambda: client.selectHost('mine', '', hosts, {})['result'] == 'a')
 
+        # A broken edit is reported, and the version read before keeps serving, as a plugin file's does.
         write_policy(policies, 'mine', 'cost_functions = rank:lots\n')
-        assert eventually(lambda: client.selectHost('mine', '', hosts, {})['result_code'] == 1)
         assert eventually(lambda: 'mine.conf:1: cost_functions: the weight' in daemon.log_text())
+        listed = client.discover('policies')['policies']['mine']
+        assert listed['served'] and listed['errors'][0].endswith('(still serving the version read before)')
+        assert client.selectHost('mine', '', hosts, {})['result'] == 'a'
+
+        write_policy(policies, 'other', 'filters = requirements\n')
+        assert eventually(lambda: client.selectHost('other', '', hosts, {})['result'] == 'a')
         assert client.discover()['filters'], 'the daemon keeps serving'
 
         (policies / 'mine.conf').unlink()
