@@ -395,3 +395,29 @@ def test_run_policy_exits_one_when_no_host_is_chosen(tmp_path):
     unknown = subprocess.run([daemon_binary(), 'run', 'policy', 'nope', '--hosts', str(hosts)], cwd=REPOSITORY,
                              capture_output=True, text=True, timeout=120)
     assert unknown.returncode == 1 and "no policy named 'nope'" in unknown.stdout
+
+
+# --- Ids through an inventory, Python units in worker processes ---
+
+def test_policies_take_ids_through_the_inventory_and_run_python_units_in_workers(tmp_path, policy_folder):
+    inventory = tmp_path / 'inventory'
+    inventory.mkdir()
+    (inventory / 'hosts.xml').write_text(
+        '<hosts>%s%s%s</hosts>' % (ovirt_host('a', active=0), ovirt_host('b', active=8), ovirt_host('c', active=4)),
+        encoding='utf-8')
+    config = tmp_path / 'scheduler.conf'
+    config.write_text('plugins_path = %s\nplugins_conf_path = %s\npolicies_path = %s\ninventory = files\n'
+                      'inventory_path = %s\nisolation = process\nworker_count = 1\n'
+                      % (FIXTURES / 'plugins', FIXTURES / 'plugins-conf', policy_folder, inventory), encoding='utf-8')
+    daemon = Daemon('--config', str(config))
+    try:
+        client = daemon.client()
+        answer = client.selectHost('mixed', '', ['a', 'b', 'c', 'stranger'], {})
+        # 'stranger' is unknown to the inventory: requirements has no data for it but an empty
+        # requirement holds; classic_print drops the last host given (stranger).
+        assert answer['inventory_unknown'] == ['stranger']
+        assert [entry[:2] for entry in answer['candidates']] == [['a', 1000], ['b', 1000], ['c', 2500]]
+        assert answer['result'] == 'a'
+        assert client.getSelectedHosts('mixed')['result'] == ['a']
+    finally:
+        assert daemon.stop() == 0

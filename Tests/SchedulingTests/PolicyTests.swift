@@ -218,6 +218,16 @@ import Testing
         #expect(PolicySet.load(folder: folder.path, registry: registry, scoring: .init()).policy(named: "p") == nil)
     }
 
+    @Test func aPolicyFileThatIsNotARegularFileIsReportedWithoutBeingOpened() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("policies-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // Opening a FIFO for reading would block until a writer came.
+        #expect(mkfifo(folder.appendingPathComponent("pipe.conf").path, 0o644) == 0)
+        let set = PolicySet.load(folder: folder.path, registry: PluginRegistry(), scoring: .init())
+        #expect(set.problems.map(\.message) == ["cannot read: not a regular file"])
+        #expect(set.names.isEmpty)
+    }
+
     @Test func selectionsAreBoundedNewestFirst() {
         let history = SelectionHistory()
         for number in 0..<(SelectionHistory.perPolicy + 20) {
