@@ -30,7 +30,7 @@ struct Run: AsyncParsableCommand {
         help: "A file of host XML: one <host> or a <hosts> document (for a policy, any resources). Repeatable.")
     var hosts: [String] = []
 
-    @Option(name: .long, help: "A file holding the VM's XML (filter and score).")
+    @Option(name: .long, help: "A file holding the VM's XML (filter, score and policy).")
     var vm: String?
 
     @Option(name: .long, help: "A property the engine would send, as key=value. Repeatable.")
