@@ -91,7 +91,7 @@ public struct SchedulerMethods: Sendable {
         let arguments = try Arguments(method: method, values: call.params)
         switch method {
         case .discover:
-            return discover()
+            return try discover(arguments)
         case .runFilters:
             let report = try await readable(arguments) {
                 try await scheduler.runFilters(
@@ -144,6 +144,12 @@ public struct SchedulerMethods: Sendable {
                 return try matched.get()
             }
             return envelope(report) { .array($0.map { .string($0) }) }
+        case .selectHost:
+            return try await selectHost(arguments, deadline: deadline)
+        case .hasAnyHosts:
+            return try await hasAnyHosts(arguments, deadline: deadline)
+        case .getSelectedHosts:
+            return try getSelectedHosts(arguments)
         case .listMethods:
             return .array(Method.allCases.map { .string($0.rawValue) })
         case .methodHelp:
@@ -155,7 +161,7 @@ public struct SchedulerMethods: Sendable {
 
     /// Runs a scheduling call; arguments it cannot read (broken host XML) become an
     /// invalid-parameters fault, like arguments of the wrong type.
-    private func readable<Result>(
+    func readable<Result>(
         _ arguments: Arguments, _ body: () async throws -> SchedulingReport<Result>
     ) async throws(XMLRPCFault) -> SchedulingReport<Result> {
         do {

@@ -7,6 +7,8 @@ struct EntityFile {
     enum Kind: String {
         case host
         case vm
+        /// Hosts, datastores, networks: anything a policy ranks, but a VM.
+        case resource
     }
 
     let path: String
@@ -22,9 +24,15 @@ struct EntityFile {
             throw StartupError(description: "\(path): \(error)")
         }
         let expected =
-            kind == .host ? "host XML (one <host> or a <hosts> document)" : "the XML of one VM (<vm>)"
+            switch kind {
+            case .host: "host XML (one <host> or a <hosts> document)"
+            case .vm: "the XML of one VM (<vm>)"
+            case .resource: "host XML or other resources' (not VMs)"
+            }
         // Kinds compared without case: OpenNebula names its elements HOST and VM.
-        if let other = entities.first(where: { $0.kind.lowercased() != kind.rawValue }) {
+        let isOther: (Entity) -> Bool =
+            kind == .resource ? { $0.kind.lowercased() == "vm" } : { $0.kind.lowercased() != kind.rawValue }
+        if let other = entities.first(where: isOther) {
             throw StartupError(description: "\(path) holds <\(other.kind)> elements, but \(flag) takes \(expected)")
         }
         if entities.isEmpty {

@@ -12,21 +12,25 @@ struct Run: AsyncParsableCommand {
               scheduler-proxy run filter max_vms requirements --hosts hosts.xml --vm vm.xml \\
                   --property 'SCHED_REQUIREMENTS=cpu/topology/cores > 2' --explain
               scheduler-proxy run score even_vm_distribution:2 rank:1 --hosts hosts.xml --vm vm.xml
-            Exits 0 when every unit succeeded, 1 when one failed (the result leaves it out, as the daemon's does).
+              scheduler-proxy run policy packing --hosts hosts.xml --vm vm.xml --explain
+            Exits 0 when every unit succeeded, 1 when one failed (the result leaves it out, as the daemon's does);
+            a policy also exits 1 when it chose no host.
             """)
 
     @OptionGroup var options: ConfigurationOptions
 
-    @Argument(help: "filter, score or balance.")
-    var kind: UnitKind
+    @Argument(help: "filter, score, balance or policy.")
+    var kind: RunKind
 
-    @Argument(help: "Unit names; for score, NAME:WEIGHT (weight 1 when left out). balance takes one.")
+    @Argument(help: "Unit names; for score, NAME:WEIGHT (weight 1 when left out). balance and policy take one name.")
     var units: [String]
 
-    @Option(name: .long, help: "A file of host XML: one <host> or a <hosts> document. Repeatable.")
+    @Option(
+        name: .long,
+        help: "A file of host XML: one <host> or a <hosts> document (for a policy, any resources). Repeatable.")
     var hosts: [String] = []
 
-    @Option(name: .long, help: "A file holding the VM's XML (filter and score).")
+    @Option(name: .long, help: "A file holding the VM's XML (filter, score and policy).")
     var vm: String?
 
     @Option(name: .long, help: "A property the engine would send, as key=value. Repeatable.")
@@ -39,6 +43,7 @@ struct Run: AsyncParsableCommand {
     /// error comes with this subcommand's usage.
     func validate() throws {
         if kind == .balance, units.count != 1 { throw ValidationError("balance runs exactly one unit") }
+        if kind == .policy, units.count != 1 { throw ValidationError("policy runs exactly one policy") }
         if kind == .balance, vm != nil { throw ValidationError("balance takes no --vm") }
         if hosts.isEmpty { throw ValidationError("give the hosts with --hosts FILE") }
         _ = try properties()
@@ -56,7 +61,7 @@ struct Run: AsyncParsableCommand {
             FileHandle.standardError.write(Data("plugin not loaded: \(problem)\n".utf8))
         }
         let hostFiles = try hosts.map { path throws(StartupError) in
-            try EntityFile(path: path, flag: "--hosts", kind: .host)
+            try EntityFile(path: path, flag: "--hosts", kind: kind == .policy ? .resource : .host)
         }
         let vmFile = try vm.map { path throws(StartupError) in try EntityFile(path: path, flag: "--vm", kind: .vm) }
         let hostDocuments = hostFiles.map(\.text)
@@ -80,6 +85,11 @@ struct Run: AsyncParsableCommand {
             let report = try await scheduler.runLoadBalancing(units[0], hosts: hostDocuments, properties: properties)
             output.balance(report)
             resultCode = report.resultCode
+        case .policy:
+            let report = try await scheduler.selectHost(
+                policy: units[0], hosts: hostDocuments, vm: vmDocument, properties: properties)
+            output.placement(report)
+            resultCode = report.result.host == nil ? 1 : report.resultCode
         }
         print(output.text, terminator: "")
         if resultCode != 0 { throw ExitCode(1) }
@@ -103,6 +113,14 @@ struct Run: AsyncParsableCommand {
         }
         return (String(unit[..<colon]), weight)
     }
+}
+
+/// What `run` runs: units of one kind, or a policy.
+enum RunKind: String, ExpressibleByArgument, CaseIterable {
+    case filter
+    case score
+    case balance
+    case policy
 }
 
 /// Host names beside ids, so an admin recognises the hosts in the output.
@@ -132,7 +150,7 @@ struct ReportPrinter {
         self.explain = explain
     }
 
-    private mutating func line(_ line: String) {
+    mutating func line(_ line: String) {
         text += line + "\n"
     }
 
@@ -193,7 +211,7 @@ struct ReportPrinter {
         trailer(report)
     }
 
-    private mutating func trailer<Result>(_ report: SchedulingReport<Result>) {
+    mutating func trailer<Result>(_ report: SchedulingReport<Result>) {
         for (unit, messages) in report.pluginErrors {
             for message in messages { line("plugin error: \(unit): \(message)") }
         }
@@ -203,7 +221,7 @@ struct ReportPrinter {
         }
     }
 
-    private static func number(_ value: Double) -> String {
+    static func number(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 }

@@ -25,6 +25,10 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(name: .customLong("plugins-conf"), help: "The folder of per-plugin NAME.conf files.")
     var pluginsConf: String?
 
+    @Option(
+        name: .long, help: "The folder of policy NAME.conf files (default: policies beside the --plugins-conf folder).")
+    var policies: String?
+
     /// Defaults, then the config file, then these flags.
     func load() throws -> ProxyConfiguration {
         var configuration = ProxyConfiguration()
@@ -37,6 +41,7 @@ struct ConfigurationOptions: ParsableArguments {
         }
         if let plugins { configuration.pluginsPath = plugins }
         if let pluginsConf { configuration.pluginsConfPath = pluginsConf }
+        if let policies { configuration.policiesPath = policies }
         return configuration
     }
 }
@@ -187,6 +192,7 @@ struct Discover: AsyncParsableCommand {
                 var plugins: String
                 var units: [PolicyUnitInfo]
                 var files: [File]
+                var policies: [PolicyListing]
                 var errors: [PluginLoadError]
             }
             let encoder = JSONEncoder()
@@ -195,7 +201,7 @@ struct Discover: AsyncParsableCommand {
             let report = Report(
                 plugins: configuration.pluginsPath, units: registry.allUnits.map(\.info),
                 files: registry.files.map { File(path: $0.path, sha256: $0.sha256, loadedAt: $0.loadedAt) },
-                errors: registry.loadErrors)
+                policies: PolicyListing.all(registry.policies), errors: registry.loadErrors)
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
             print(Self.text(registry, folder: configuration.pluginsPath), terminator: "")
@@ -223,6 +229,7 @@ struct Discover: AsyncParsableCommand {
                 lines.append("    properties: \(info.propertiesRegex)")
             }
         }
+        lines += PolicyListing.text(registry.policies)
         if !registry.loadErrors.isEmpty {
             lines.append("")
             lines.append("\(registry.loadErrors.count) load error\(registry.loadErrors.count == 1 ? "" : "s"):")

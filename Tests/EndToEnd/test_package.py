@@ -27,6 +27,8 @@ EXPECTED_FILES = {
     '/lib/systemd/system/scheduler-proxy.service': 0o644,
     '/etc/scheduler-proxy/scheduler.conf': 0o644,
     '/etc/scheduler-proxy/plugins/max_vms.conf': 0o644,
+    '/etc/scheduler-proxy/policies/packing.conf': 0o644,
+    '/etc/scheduler-proxy/policies/datastore-striping.conf': 0o644,
     '/usr/share/scheduler-proxy/plugins/max_vms.py': 0o644,
     '/usr/share/scheduler-proxy/plugins/even_vm_distribution.py': 0o644,
     '/usr/share/man/man1/scheduler-proxy.1.gz': 0o644,
@@ -108,6 +110,8 @@ def test_the_package_installs_runs_as_its_user_and_purges_cleanly():
             assert port is not None, log_path.read_text()
             units = xmlrpc.client.ServerProxy('http://127.0.0.1:%d/' % port).discover()
             assert 'max_vms' in units['filters'] and 'even_vm_distribution' in units['scores']
+            policies = xmlrpc.client.ServerProxy('http://127.0.0.1:%d/' % port).discover('policies')['policies']
+            assert policies['packing']['served'] and policies['datastore-striping']['served'], policies
             assert 'plugin not loaded' not in log_path.read_text()
         finally:
             process.send_signal(signal.SIGTERM)

@@ -128,7 +128,7 @@ private func result(_ response: XMLRPCResponse) -> XMLRPCStruct? {
             Issue.record("listMethods failed")
             return
         }
-        #expect(names.count == 8)
+        #expect(names.count == 11)
         for case .string(let name) in names {
             guard case .success(.string(let help)) = try await call("system.methodHelp", [.string(name)]) else {
                 Issue.record("no help for \(name)")

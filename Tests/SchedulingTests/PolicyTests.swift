@@ -202,6 +202,32 @@ import Testing
         #expect(scheduler.policies.names == ["packing"])
     }
 
+    @Test func aBrokenEditKeepsTheVersionReadBeforeServing() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("policies-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("p.conf")
+        var registry = PluginRegistry()
+        for unit in NativeUnit.allCases { _ = registry.add(unit.loaded(timeout: .seconds(5))) }
+        try "cost_functions = rank:2".write(to: path, atomically: true, encoding: .utf8)
+        let first = PolicySet.load(folder: folder.path, registry: registry, scoring: .init())
+        try "cost_functions = rank:two".write(to: path, atomically: true, encoding: .utf8)
+        let second = PolicySet.load(folder: folder.path, registry: registry, scoring: .init(), previous: first)
+        #expect(second.policy(named: "p")?.costFunctions == [.init(name: "rank", weight: 2)])
+        #expect(second.problems.first?.message.hasSuffix("(still serving the version read before)") == true)
+        // Without a version before, a broken file serves nothing.
+        #expect(PolicySet.load(folder: folder.path, registry: registry, scoring: .init()).policy(named: "p") == nil)
+    }
+
+    @Test func aPolicyFileThatIsNotARegularFileIsReportedWithoutBeingOpened() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("policies-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // Opening a FIFO for reading would block until a writer came.
+        #expect(mkfifo(folder.appendingPathComponent("pipe.conf").path, 0o644) == 0)
+        let set = PolicySet.load(folder: folder.path, registry: PluginRegistry(), scoring: .init())
+        #expect(set.problems.map(\.message) == ["cannot read: not a regular file"])
+        #expect(set.names.isEmpty)
+    }
+
     @Test func selectionsAreBoundedNewestFirst() {
         let history = SelectionHistory()
         for number in 0..<(SelectionHistory.perPolicy + 20) {

@@ -57,7 +57,7 @@ struct PluginLoader {
     /// hold the old module.
     func loadAll(previous: PluginRegistry? = nil, everything: Bool = false) -> PluginRegistry {
         var registry = loadFiles(previous: previous, everything: everything)
-        registry.loadPolicies(settings)
+        registry.loadPolicies(settings, previous: previous?.policies)
         return registry
     }
 

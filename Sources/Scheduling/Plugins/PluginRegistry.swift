@@ -44,9 +44,11 @@ public struct PluginRegistry: Sendable {
     }
 
     /// Reads the policy folder against the units loaded (after them, so a policy naming a
-    /// unit that failed to load says so).
-    mutating func loadPolicies(_ settings: PluginSettings) {
-        policies = PolicySet.load(folder: settings.policiesFolder, registry: self, scoring: settings.scoring)
+    /// unit that failed to load says so); a policy file that no longer reads keeps its
+    /// version in `previous` serving.
+    mutating func loadPolicies(_ settings: PluginSettings, previous: PolicySet? = nil) {
+        policies = PolicySet.load(
+            folder: settings.policiesFolder, registry: self, scoring: settings.scoring, previous: previous)
         loadErrors += policies.problems
     }
 

@@ -48,6 +48,13 @@ public struct PolicyFile: Sendable {
     /// Reads the file at `path`, bounded in size; a file that cannot be read is a problem.
     public init(name: String, path: String, scoring: ScoringSettings) {
         let text: String
+        // A FIFO or a device named NAME.conf would block the reload that reads it.
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            self.init(name: name, file: path, text: "", scoring: scoring)
+            problems.append(problem(0, "cannot read: not a regular file"))
+            return
+        }
         do {
             let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
             defer { try? handle.close() }

@@ -4,7 +4,8 @@ import Foundation
 /// is): those that can be served, and every file with its problems. A broken policy file
 /// is listed with its problems and never stops the others.
 public struct PolicySet: Sendable {
-    /// Every policy file, sorted by name, with what it defines and what is wrong with it.
+    /// Every policy file, sorted by name, with what it defines (now, even when an earlier
+    /// version is served) and what is wrong with it.
     public private(set) var files: [PolicyFile] = []
     /// Why the folder could not be listed (a missing folder is no problem: no policies).
     public private(set) var folderProblem: PluginLoadError?
@@ -44,8 +45,12 @@ public struct PolicySet: Sendable {
     /// At most this many policy files are read; a folder with more is a mistake.
     static let maxFiles = 1000
 
-    /// Reads `folder`'s `*.conf` files; their units are checked against `registry`.
-    static func load(folder: String, registry: PluginRegistry, scoring: ScoringSettings) -> PolicySet {
+    /// Reads `folder`'s `*.conf` files; their units are checked against `registry`. A file
+    /// that has problems now but was served in `previous` keeps that version serving (as a
+    /// plugin file does), so a typo in an edit does not stop placements; its problems say so.
+    static func load(
+        folder: String, registry: PluginRegistry, scoring: ScoringSettings, previous: PolicySet? = nil
+    ) -> PolicySet {
         var set = PolicySet()
         set.folder = folder
         set.fingerprint = Fingerprint(folder: folder)
@@ -68,7 +73,16 @@ public struct PolicySet: Sendable {
             let path = (folder as NSString).appendingPathComponent(name + ".conf")
             var file = PolicyFile(name: name, path: path, scoring: scoring)
             file.problems += file.unitProblems(registry)
-            if file.problems.isEmpty { set.served[name] = file.policy }
+            if file.problems.isEmpty {
+                set.served[name] = file.policy
+            } else if let earlier = previous?.served[name], earlier.file == path {
+                set.served[name] = earlier
+                file.problems = file.problems.map { problem in
+                    var problem = problem
+                    problem.message += " (still serving the version read before)"
+                    return problem
+                }
+            }
             set.files.append(file)
         }
         return set

@@ -129,6 +129,7 @@ extension Scheduler {
         }
     }
 
+    /// Each cost function's own score for each candidate (its first, when it scored a host twice).
     private static func addScores(
         _ outcomes: ArraySlice<(unit: String, outcome: UnitOutcome)>, to candidates: inout [RankedHost]
     ) {
@@ -136,9 +137,9 @@ extension Scheduler {
         for (index, candidate) in candidates.enumerated() { positions[candidate.host, default: []].append(index) }
         for (unit, outcome) in outcomes {
             guard case .scored(let scores) = outcome else { continue }
-            for (host, score) in scores {
-                for index in positions[host] ?? [] where !candidates[index].scores.contains(where: { $0.unit == unit })
-                {
+            var scored = Set<String>()
+            for (host, score) in scores where scored.insert(host).inserted {
+                for index in positions[host] ?? [] {
                     candidates[index].scores.append(RankedHost.UnitScore(unit: unit, score: score))
                 }
             }

@@ -7,6 +7,7 @@ extension ProxyConfiguration {
             pluginsPath: pluginsPath, pluginsConfPath: pluginsConfPath, pluginTimeout: .seconds(pluginTimeout),
             requestTimeout: .seconds(requestTimeout))
         settings.scoring = scoring
+        settings.policiesPath = policiesPath
         settings.maxStuckCalls = maxStuckCalls
         return settings
     }
@@ -20,6 +21,8 @@ extension ProxyConfiguration {
             pluginsPath = Self.resolve(entry.value, against: folder)
         case .pluginsConfPath:
             pluginsConfPath = Self.resolve(entry.value, against: folder)
+        case .policiesPath:
+            policiesPath = Self.resolve(entry.value, against: folder)
         case .pluginTimeout:
             pluginTimeout = try Self.seconds(entry, fail)
         case .pythonThreads:

@@ -19,6 +19,8 @@ struct ProxyConfiguration: Sendable, Equatable {
     var shutdownGracePeriod: Duration = .seconds(30)
     var pluginsPath = "python_plugins"
     var pluginsConfPath = "etc/plugins"
+    /// The folder of policy NAME.conf files; nil: `policies` beside `pluginsConfPath`.
+    var policiesPath: String?
     /// Seconds one unit call may take.
     var pluginTimeout = 30.0
     /// How many plugin calls may run at once (they share the GIL).
@@ -94,6 +96,7 @@ struct ProxyConfiguration: Sendable, Equatable {
         case shutdownGracePeriod = "shutdown_grace_period"
         case pluginsPath = "plugins_path"
         case pluginsConfPath = "plugins_conf_path"
+        case policiesPath = "policies_path"
         case pluginTimeout = "plugin_timeout"
         case pythonThreads = "python_threads"
         case logLevel = "log_level"
