@@ -80,6 +80,8 @@ struct Run: AsyncParsableCommand {
             let report = try await scheduler.runLoadBalancing(units[0], hosts: hostDocuments, properties: properties)
             output.balance(report)
             resultCode = report.resultCode
+        case .timer, .vmStatusChanged, .hostStatusChanged:
+            throw ValidationError("\(kind.rawValue) is a hook the daemon calls, not a unit `run` can run")
         }
         print(output.text, terminator: "")
         if resultCode != 0 { throw ExitCode(1) }

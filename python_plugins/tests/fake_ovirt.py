@@ -28,7 +28,8 @@ VMS_SEARCH = re.compile(r'host=(\S+)')
 class FakeOvirt(object):
     def __init__(self, tls=None):
         self.hosts = []  # dicts: id, name, active, vms [(id, name, memory)], details for cluster_xml.host
-        self.requests = []  # (collection, raw query string, decoded search)
+        self.requests = []  # (collection, raw query string, decoded search; None: the whole collection)
+        self.vm_states = {}  # vm id -> status state, 'up' when not set
         self._tls = tls
         self._server = None
         self._thread = None
@@ -44,12 +45,24 @@ class FakeOvirt(object):
         self.hosts.append({'id': host_id, 'name': name or 'host-' + host_id,
                            'active': len(vms) if active is None else active, 'vms': vms, 'details': details})
 
+    def set_state(self, entity_id, state):
+        """Changes a host's or a VM's <status><state>."""
+        for host in self.hosts:
+            if host['id'] == entity_id:
+                host['details']['state'] = state
+        if any(vm[0] == entity_id for host in self.hosts for vm in host['vms']):
+            self.vm_states[entity_id] = state
+
     def hosts_document(self):
         """Every host as one <hosts> document: what the engine sends the daemon for these hosts."""
         return cluster_xml.document([self.host_xml(host) for host in self.hosts])
 
     def searches(self, collection=None):
-        return [search for kind, _, search in self.requests if collection in (None, kind)]
+        return [search for kind, _, search in self.requests if collection in (None, kind) and search is not None]
+
+    def listings(self, collection=None):
+        """How many times the whole collection was asked for."""
+        return sum(1 for kind, _, search in self.requests if collection in (None, kind) and search is None)
 
     # -- XML made from the fixtures -----------------------------------------
 
@@ -58,11 +71,20 @@ class FakeOvirt(object):
 
     def vm_xml(self, host, vm):
         vm_id, name, memory = vm
-        return cluster_xml.vm(vm_id, name=name, memory=memory, state='up', host_id=host['id'])
+        return cluster_xml.vm(vm_id, name=name, memory=memory, state=self.vm_states.get(vm_id, 'up'),
+                              host_id=host['id'])
 
     def answer(self, collection, search):
-        """(status, body) for GET BASE/collection?search=..."""
-        if collection == 'hosts':
+        """(status, body) for GET BASE/collection?search=... (search None: the whole collection)"""
+        if search is None and collection in ('hosts', 'vms'):
+            root = ElementTree.Element(collection)
+            for host in self.hosts:
+                if collection == 'hosts':
+                    root.append(self.host_xml(host))
+                else:
+                    for vm in host['vms']:
+                        root.append(self.vm_xml(host, vm))
+        elif collection == 'hosts':
             match = HOSTS_SEARCH.fullmatch(search)
             if not match:
                 return 400, 'bad hosts search: %r' % search
@@ -115,6 +137,10 @@ class FakeOvirt(object):
                 if not path.startswith(BASE + '/'):
                     return self.reply(404, 'not under %s' % BASE)
                 collection = path[len(BASE) + 1:]
+                if not query:
+                    # The whole collection, as the daemon lists it for status hooks and timers.
+                    fake.requests.append((collection, query, None))
+                    return self.reply(*fake.answer(collection, None))
                 searches = urllib.parse.parse_qs(query, keep_blank_values=True).get('search')
                 if not searches or len(searches) != 1:
                     return self.reply(400, 'one search= parameter expected, got %r' % query)
