@@ -57,7 +57,7 @@ actor InventoryRefresher {
         let found = watch.observe(snapshot)
         if baseline {
             logger.info(
-                "inventory read: status changes from now on go to the status hooks",
+                "inventory read whole for the plugins' timers and status hooks: status changes count from this read",
                 metadata: ["hosts": "\(snapshot.hosts.count)", "vms": "\(snapshot.vms.count)"])
         }
         for change in found { changes.add(change) }

@@ -26,7 +26,7 @@ struct PluginTimer: Sendable {
                 metadata: metadata)
         }
         let running = RunningFlag()
-        var overlapping = false
+        var saidOverlap = false
         var next = ContinuousClock.now + interval
         while !Task.isCancelled {
             do {
@@ -42,15 +42,15 @@ struct PluginTimer: Sendable {
             }
             guard running.claim() else {
                 counters.add(.timerOverlapsSkipped)
-                if !overlapping {
-                    overlapping = true
+                if !saidOverlap {
+                    // Once per timer: a timer slower than its interval would say it at every call.
+                    saidOverlap = true
                     logger.warning(
-                        "timer still running at its next tick: ticks are skipped until it returns (said once until then)",
+                        "timer still running at its next tick: a tick is skipped whenever its last call still runs (said once for this timer; skipped ticks are counted)",
                         metadata: metadata.merging(["interval": "\(interval)"]) { first, _ in first })
                 }
                 continue
             }
-            overlapping = false
             Task {
                 defer { running.release() }
                 await tick(inventory)
