@@ -64,7 +64,9 @@ public final class CachedInventory: Inventory {
             let listed = snapshot.hosts.count + snapshot.vms.count
             if entries.count + listed > capacity { entries.removeAll(keepingCapacity: true) }
             guard listed <= capacity else { return }
-            for host in snapshot.hosts { entries[Key(kind: .hosts, id: host.id)] = Entry(entity: host, expires: expires) }
+            for host in snapshot.hosts {
+                entries[Key(kind: .hosts, id: host.id)] = Entry(entity: host, expires: expires)
+            }
             for vm in snapshot.vms { entries[Key(kind: .vms, id: vm.id)] = Entry(entity: vm, expires: expires) }
         }
         return snapshot

@@ -29,4 +29,3 @@ public struct InventoryError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 }
-

@@ -18,17 +18,6 @@ struct PluginHookService: Service {
     /// How often the hook units being served are looked at again after a reload.
     static let reconcileInterval = Duration.milliseconds(500)
 
-    init(
-        scheduler: Scheduler, inventory: (any Inventory)?, refreshInterval: Duration, counters: HookCounters,
-        logger: Logger
-    ) {
-        self.scheduler = scheduler
-        self.inventory = inventory
-        self.refreshInterval = refreshInterval
-        self.counters = counters
-        self.logger = logger
-    }
-
     func run() async {
         let queue = StatusChangeQueue(counters: counters, logger: logger)
         let refresher = inventory.map {

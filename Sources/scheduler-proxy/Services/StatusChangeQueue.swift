@@ -18,7 +18,8 @@ final class StatusChangeQueue: Sendable {
 
     init(capacity: Int = StatusChangeQueue.defaultCapacity, counters: HookCounters, logger: Logger) {
         self.capacity = capacity
-        (changes, continuation) = AsyncStream.makeStream(of: StatusChange.self, bufferingPolicy: .bufferingOldest(capacity))
+        (changes, continuation) = AsyncStream.makeStream(
+            of: StatusChange.self, bufferingPolicy: .bufferingOldest(capacity))
         self.counters = counters
         self.logger = logger
     }
