@@ -227,3 +227,27 @@ def test_a_timer_without_an_interval_and_an_interval_without_a_timer_are_load_er
     assert result.returncode == 1
     assert '%s:1: timer_interval is set but recorder.py defines no on_timer' % (confs / 'recorder.conf') \
         in result.stdout + result.stderr
+
+
+FAILING_TIMER = '''
+def timerFunction(hosts, args):
+    with open(args['record'], 'a') as record:
+        record.write('call\\n')
+    raise ValueError('the report folder is gone')
+'''
+
+
+def test_a_failing_timer_is_logged_with_its_name_once_per_run_of_identical_failures(tmp_path):
+    record = tmp_path / 'calls'
+    plugins, confs = plugin_folders(tmp_path, 'reporter', FAILING_TIMER,
+                                    'timer_interval = 0.2\ndefaultValues = record=%s\n' % record)
+    daemon = start(tmp_path, plugins, confs, inventory_folder(tmp_path, ['h1']))
+    try:
+        assert eventually(lambda: len(lines(record, 'call')) >= 4), daemon.log_text()
+        log = daemon.log_text()
+        assert log.count('timer failed') == 1, log
+        failure = next(line for line in log.splitlines() if 'timer failed' in line)
+        assert 'reporter' in failure and 'the report folder is gone (reporter.py:5)' in failure
+        assert 'reloads it' in failure
+    finally:
+        daemon.stop()

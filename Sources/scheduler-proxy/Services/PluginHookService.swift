@@ -24,13 +24,12 @@ struct PluginHookService: Service {
             InventoryRefresher(
                 inventory: $0, interval: refreshInterval, changes: queue, counters: counters, logger: logger)
         }
-        await withDiscardingTaskGroup { group in
-            group.addTask { await deliver(queue) }
-            group.addTask {
-                await watchUnits(refresher)
-                queue.finish()
-            }
-        }
+        // Not a child task: shutdown must not wait for a status hook still running (it ends at
+        // its timeout, or with the process).
+        let delivery = Task { await deliver(queue) }
+        await watchUnits(refresher)
+        queue.finish()
+        delivery.cancel()
     }
 
     /// Keeps one timer task per timer unit served, and reads the inventory for status

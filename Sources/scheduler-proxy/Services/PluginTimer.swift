@@ -26,6 +26,7 @@ struct PluginTimer: Sendable {
                 metadata: metadata)
         }
         let running = RunningFlag()
+        let failures = FailureStreak()
         var saidOverlap = false
         var next = ContinuousClock.now + interval
         while !Task.isCancelled {
@@ -53,12 +54,12 @@ struct PluginTimer: Sendable {
             }
             Task {
                 defer { running.release() }
-                await tick(inventory)
+                await tick(inventory, failures)
             }
         }
     }
 
-    private func tick(_ inventory: InventoryRefresher) async {
+    private func tick(_ inventory: InventoryRefresher, _ failures: FailureStreak) async {
         let hosts: [Entity]
         do {
             hosts = try await inventory.snapshot().hosts
@@ -71,11 +72,39 @@ struct PluginTimer: Sendable {
         case .success:
             counters.add(.timerCalls)
             logger.debug("timer called", metadata: metadata.merging(["hosts": "\(hosts.count)"]) { first, _ in first })
+            if let repeated = failures.succeeded() {
+                logger.notice(
+                    "timer works again",
+                    metadata: metadata.merging(["failed calls": "\(repeated)"]) { first, _ in first })
+            }
         case .failure(let failure):
             counters.add(.timerFailures)
+            // A timer failing the same way at every tick is said once, not at every tick.
+            guard failures.failed(failure.message) else { return }
             logger.error(
-                "timer failed; it is called again at its next tick. Fix the plugin file and save it: the daemon reloads it",
+                "timer failed; it is called again at its next tick (the same failure again is not logged again). Fix the plugin file and save it: the daemon reloads it",
                 metadata: metadata.merging(["error": "\(logText(failure.message))"]) { first, _ in first })
+        }
+    }
+}
+
+/// A timer's failures in a row: the first of a run of identical ones is logged.
+private final class FailureStreak: Sendable {
+    private let state = Mutex<(message: String?, count: Int)>((nil, 0))
+
+    /// Whether this failure is worth logging: the first, or one unlike the last.
+    func failed(_ message: String) -> Bool {
+        state.withLock { state in
+            defer { state = (message, state.count + 1) }
+            return state.message != message
+        }
+    }
+
+    /// The failures in a row just ended (nil when there were none).
+    func succeeded() -> Int? {
+        state.withLock { state in
+            defer { state = (nil, 0) }
+            return state.count > 0 ? state.count : nil
         }
     }
 }
