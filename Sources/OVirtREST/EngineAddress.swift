@@ -95,6 +95,14 @@ struct SearchRequest: Sendable {
         shown = "\(engine.origin)\(path)?search=\(first)\(more)"
     }
 
+    /// The whole collection, unsearched: every host or VM the engine's user may see.
+    init(engine: EngineAddress, everyOf collection: OVirtCollection) {
+        self.collection = collection
+        let path = "\(engine.basePath)/\(collection.rawValue)"
+        target = path
+        shown = "\(engine.origin)\(path)"
+    }
+
     /// Everything but RFC 3986's unreserved characters is escaped, so `&`, `+`, `=`, `%`, `#`
     /// and non-ASCII ids reach the engine's search parser exactly as the engine sent them.
     static func percentEncoded(_ text: String) -> String {

@@ -54,4 +54,10 @@ extension OVirtRESTClient {
         }
         return try outcome.get()
     }
+
+    /// The whole `<hosts>` or `<vms>` collection in one document: what status hooks and
+    /// timers compare and work on.
+    public func fetchAll(_ collection: OVirtCollection) async throws(OVirtRESTError) -> [UInt8] {
+        try await get(SearchRequest(engine: engine, everyOf: collection))
+    }
 }

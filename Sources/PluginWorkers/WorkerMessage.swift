@@ -77,6 +77,9 @@ public enum WorkerMessage: Sendable, Equatable {
         case .filter: 0
         case .score: 1
         case .balance: 2
+        case .timer: 3
+        case .vmStatusChanged: 4
+        case .hostStatusChanged: 5
         }
     }
 
@@ -85,6 +88,9 @@ public enum WorkerMessage: Sendable, Equatable {
         case 0: .filter
         case 1: .score
         case 2: .balance
+        case 3: .timer
+        case 4: .vmStatusChanged
+        case 5: .hostStatusChanged
         default: throw .malformed("unknown unit kind \(code)")
         }
     }
@@ -97,6 +103,8 @@ private enum OutcomeTag: UInt8 {
     case nothingToMove = 2
     case balance = 3
     case failure = 4
+    /// A hook ran to the end.
+    case done = 5
 }
 
 /// A frame that could not be sent or read.
@@ -168,6 +176,13 @@ struct FrameWriter {
             string(value)
         }
         integer(UInt64(max(0, call.outputLimit)))
+        if let transition = call.transition {
+            byte(1)
+            string(transition.old)
+            string(transition.new)
+        } else {
+            byte(0)
+        }
     }
 
     mutating func entity(_ entity: Entity?) {
@@ -207,6 +222,8 @@ struct FrameWriter {
             byte(OutcomeTag.balance.rawValue)
             string(decision.vm)
             strings(decision.hosts)
+        case .success(.done):
+            byte(OutcomeTag.done.rawValue)
         case .failure(let failure):
             byte(OutcomeTag.failure.rawValue)
             string(failure.message)
@@ -297,9 +314,15 @@ struct FrameReader {
         }
         let outputLimit = try integer()
         guard outputLimit <= UInt64(Int.max) else { throw .malformed("an output limit of \(outputLimit)") }
+        var transition: StatusTransition?
+        switch try byte() {
+        case 0: transition = nil
+        case 1: transition = StatusTransition(old: try string(), new: try string())
+        default: throw .malformed("a bad status transition marker")
+        }
         return PythonUnitCall(
             kind: kind, unit: unit, arguments: UnitArguments(hostIDs: hostIDs, hosts: hosts, vmID: vmID, vm: vm),
-            properties: properties, outputLimit: Int(outputLimit))
+            properties: properties, outputLimit: Int(outputLimit), transition: transition)
     }
 
     mutating func entity() throws(FrameError) -> Entity? {
@@ -350,6 +373,8 @@ struct FrameReader {
             return .success(.balance(BalanceDecision(vm: try string(), hosts: try strings())))
         case .failure:
             return .failure(UnitFailure(message: try string()))
+        case .done:
+            return .success(.done)
         case nil:
             throw .malformed("unknown outcome")
         }

@@ -11,7 +11,7 @@ extension SchedulerMethods {
         let registry = scheduler.registry
         let files = Dictionary(registry.files.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         var discovery = XMLRPCStruct()
-        for kind in UnitKind.allCases {
+        for kind in UnitKind.policyKinds {
             var members = XMLRPCStruct()
             for unit in registry.allUnits where unit.info.kind == kind {
                 var fields: [XMLRPCValue] = [.string(unit.info.description), .string(unit.info.propertiesRegex)]

@@ -8,7 +8,7 @@ public final class Scheduler: Sendable {
     public let settings: PluginSettings
     private let units: any PolicyUnitSource
     /// Where Python units run: the call pool of this process, or worker processes.
-    private let runner: any PythonUnitRunner
+    let runner: any PythonUnitRunner
     /// One reload at a time; requests never wait for it.
     private let reloading = Mutex(())
     private let resolver: ArgumentResolver
@@ -320,6 +320,9 @@ public final class Scheduler: Sendable {
                 report.unitOutcomes.append((entry.name, .scored(scores)))
             case .success(.balance(let decision)):
                 report.unitOutcomes.append((entry.name, .balanced(decision)))
+            case .success(.done):
+                // Hooks are never a request's units.
+                break
             }
         }
         return answered

@@ -4,6 +4,7 @@ import Foundation
 import Scheduling
 
 extension PluginSkeleton.Style: ExpressibleByArgument {}
+extension PluginSkeleton.Kind: ExpressibleByArgument {}
 
 struct New: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,7 +18,7 @@ struct New: ParsableCommand {
             """)
 
     @Argument(help: "filter, score or balance.")
-    var kind: UnitKind
+    var kind: PluginSkeleton.Kind
 
     @Argument(help: "The unit's name: a Python name (letters, digits, _), also the file's.")
     var name: String

@@ -29,4 +29,25 @@ struct OVirtInventory: Inventory {
         }
         return found
     }
+
+    func snapshot() async throws(InventoryError) -> InventorySnapshot {
+        // One after the other: the hosts' and VMs' statuses come from moments a search apart
+        // either way, and the engine gets one request at a time from this.
+        InventorySnapshot(hosts: try await all(.hosts), vms: try await all(.vms))
+    }
+
+    private func all(_ collection: OVirtCollection) async throws(InventoryError) -> [Entity] {
+        let document: [UInt8]
+        do {
+            document = try await client.fetchAll(collection)
+        } catch {
+            throw InventoryError("\(error)")
+        }
+        do {
+            var reader = EntityXMLReader(limits: limits)
+            return try reader.entities(in: String(decoding: document, as: UTF8.self))
+        } catch {
+            throw InventoryError("the engine's \(collection.rawValue) answer is not readable XML: \(error)")
+        }
+    }
 }

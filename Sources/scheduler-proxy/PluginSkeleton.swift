@@ -8,7 +8,14 @@ struct PluginSkeleton {
         case function
     }
 
-    let kind: UnitKind
+    /// The engine's kinds of unit: a skeleton is a policy unit, never one of the daemon's hooks.
+    enum Kind: String, CaseIterable {
+        case filter
+        case score
+        case balance
+    }
+
+    let kind: Kind
     let name: String
     let style: Style
 

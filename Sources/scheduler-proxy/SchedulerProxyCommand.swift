@@ -140,7 +140,7 @@ struct Serve: AsyncParsableCommand {
             scheduler: scheduler,
             interval: configuration.reloadInterval > 0 ? .seconds(configuration.reloadInterval) : nil,
             logger: logger)
-        // Shut down in the reverse order: the watcher, then the server (no new connections, open
+        // Shut down in the reverse order: the plugins' timers and status hooks, the watcher, then the server (no new connections, open
         // ones finish their request), then the plugin calls. Past the grace period the group
         // cancels them all, which stops the plugin calls still running.
         var groupConfiguration = ServiceGroupConfiguration(
@@ -148,6 +148,9 @@ struct Serve: AsyncParsableCommand {
                 PluginCallService(
                     scheduler: scheduler, requestsInFlight: { server.hasOpenConnections }, logger: logger),
                 server, watcher,
+                PluginHookService(
+                    scheduler: scheduler, inventory: inventory,
+                    refreshInterval: configuration.inventoryRefreshInterval, counters: HookCounters(), logger: logger),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod

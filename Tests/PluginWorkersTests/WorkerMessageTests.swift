@@ -42,6 +42,23 @@ import Testing
         .answer(id: 1 << 40, .success(.balance(nil))),
         .answer(id: 2, .success(.balance(BalanceDecision(vm: "vm-9", hosts: ["h-2"])))),
         .answer(id: 3, .failure(UnitFailure(message: "worker died: killed by SIGSEGV"))),
+        // The daemon's hooks: a timer, and status changes with their two statuses.
+        .call(
+            id: 4,
+            PythonUnitCall(
+                kind: .timer, unit: "nightly", arguments: UnitArguments(hostIDs: ["h-1"], hosts: [host]),
+                properties: ["record": "/tmp/x"], outputLimit: 10)),
+        .call(
+            id: 5,
+            PythonUnitCall(
+                kind: .vmStatusChanged, unit: "watcher", arguments: UnitArguments(hostIDs: [], vmID: "vm-9", vm: vm),
+                properties: [:], outputLimit: 10, transition: StatusTransition(old: "down", new: "up"))),
+        .call(
+            id: 6,
+            PythonUnitCall(
+                kind: .hostStatusChanged, unit: "watcher", arguments: UnitArguments(hostIDs: ["h-1"], hosts: [host]),
+                properties: [:], outputLimit: 10, transition: StatusTransition(old: "up", new: "ünïcode"))),
+        .answer(id: 6, .success(.done)),
     ]
 
     private func decodeFrame(_ frame: [UInt8]) throws(FrameError) -> WorkerMessage {

@@ -19,7 +19,7 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Any
 
-from .cluster import Cluster
+from .cluster import Cluster, _set_status
 
 BASE = '/ovirt-engine/api'
 USER = 'admin@internal'
@@ -33,12 +33,14 @@ class FakeEngine:
     """The engine's REST API for `cluster` (hosts, and the VMs given to them with `vms=[...]`).
 
     `tls` is (certificate file, key file) to serve HTTPS. `requests` records each
-    (collection, query string, search) asked, `searches()` the searches alone.
+    (collection, query string, search) asked, with search None when the whole collection was
+    listed (as the daemon does for status hooks and timers); `searches()` gives the searches
+    alone, `listings()` how often a collection was listed whole.
     """
 
     def __init__(self, cluster: Cluster | None = None, tls: tuple[str, str] | None = None) -> None:
         self.cluster = cluster if cluster is not None else Cluster()
-        self.requests: list[tuple[str, str, str]] = []
+        self.requests: list[tuple[str, str, str | None]] = []
         self._tls = tls
         self._server: http.server.ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -58,12 +60,26 @@ class FakeEngine:
         return {'OVIRT_URL': self.url, 'OVIRT_USER': USER, 'OVIRT_PASSWORD_FILE': str(self.password_file)}
 
     def searches(self, collection: str | None = None) -> list[str]:
-        return [search for kind, _, search in self.requests if collection in (None, kind)]
+        return [search for kind, _, search in self.requests if collection in (None, kind) and search is not None]
 
-    def answer(self, collection: str, search: str) -> tuple[int, bytes | str]:
-        """(status, body) for GET BASE/collection?search=..."""
+    def listings(self, collection: str | None = None) -> int:
+        """How many times a collection (or any) was asked for whole."""
+        return sum(1 for kind, _, search in self.requests if collection in (None, kind) and search is None)
+
+    def set_status(self, entity_id: str, status: str) -> None:
+        """Changes a host's or a VM's status/state, as the engine would report it next."""
+        for entity in [*self.cluster.hosts, *self.cluster.vms]:
+            if entity.id == entity_id:
+                _set_status(entity.element, status)
+
+    def answer(self, collection: str, search: str | None) -> tuple[int, bytes | str]:
+        """(status, body) for GET BASE/collection?search=... (search None: the whole collection)"""
         root = ElementTree.Element(collection)
-        if collection == 'hosts':
+        if search is None and collection in ('hosts', 'vms'):
+            root.extend(entity.element for entity in (self.cluster.hosts if collection == 'hosts' else self.cluster.vms))
+        elif search is None:
+            return 404, 'no such collection'
+        elif collection == 'hosts':
             if not _IDS_SEARCH.fullmatch(search):
                 return 400, 'bad hosts search: %r' % search
             wanted = set(re.findall(r'id=(\S+)', search))
@@ -99,6 +115,9 @@ class FakeEngine:
                 if not path.startswith(BASE + '/'):
                     return self.reply(404, 'not under %s' % BASE)
                 collection = path[len(BASE) + 1:]
+                if not query:
+                    engine.requests.append((collection, query, None))
+                    return self.reply(*engine.answer(collection, None))
                 searches = urllib.parse.parse_qs(query, keep_blank_values=True).get('search')
                 if not searches or len(searches) != 1:
                     return self.reply(400, 'one search= parameter expected, got %r' % query)

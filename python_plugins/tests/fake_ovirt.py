@@ -30,6 +30,10 @@ class FakeOvirt(FakeEngine):
         """Every host as one <hosts> document: what the engine sends the daemon for these hosts."""
         return self.cluster.hosts_xml()
 
+    def set_state(self, entity_id, state):
+        """Changes a host's or a VM's <status><state>."""
+        self.set_status(entity_id, state)
+
     def clear(self):
         self.cluster = Cluster()
         self.requests.clear()

@@ -54,4 +54,21 @@ public final class CachedInventory: Inventory {
         found.merge(fetched) { _, fresh in fresh }
         return found
     }
+
+    /// Read from the source every time (status changes must be seen), and kept for requests:
+    /// the hosts and VMs just listed are the freshest answer there is for their ids.
+    public func snapshot() async throws(InventoryError) -> InventorySnapshot {
+        let snapshot = try await source.snapshot()
+        let expires = ContinuousClock.now + ttl
+        entries.withLock { entries in
+            let listed = snapshot.hosts.count + snapshot.vms.count
+            if entries.count + listed > capacity { entries.removeAll(keepingCapacity: true) }
+            guard listed <= capacity else { return }
+            for host in snapshot.hosts {
+                entries[Key(kind: .hosts, id: host.id)] = Entry(entity: host, expires: expires)
+            }
+            for vm in snapshot.vms { entries[Key(kind: .vms, id: vm.id)] = Entry(entity: vm, expires: expires) }
+        }
+        return snapshot
+    }
 }

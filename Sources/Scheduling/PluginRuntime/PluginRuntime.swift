@@ -55,6 +55,8 @@ public enum UnitOutput: Sendable, Equatable {
     case hosts([String])
     case scores([(host: String, score: Double)])
     case balance(BalanceDecision?)
+    /// A hook (timer, status change) ran to the end; what it returned means nothing.
+    case done
 
     public static func == (left: UnitOutput, right: UnitOutput) -> Bool {
         switch (left, right) {
@@ -62,6 +64,7 @@ public enum UnitOutput: Sendable, Equatable {
         case (.scores(let left), .scores(let right)):
             left.count == right.count && zip(left, right).allSatisfy { $0.host == $1.host && $0.score == $1.score }
         case (.balance(let left), .balance(let right)): left == right
+        case (.done, .done): true
         default: false
         }
     }
@@ -81,7 +84,7 @@ extension PluginRuntime {
     /// `ids`: the host id list the units of the same request share, when they are ids.
     func call(
         _ unit: PythonHandle, kind: UnitKind, arguments: UnitArguments, properties: [String: String],
-        outputLimit: Int, sharing ids: HostIDList? = nil, _ gil: borrowing GIL
+        outputLimit: Int, transition: StatusTransition? = nil, sharing ids: HostIDList? = nil, _ gil: borrowing GIL
     ) throws(UnitFailure) -> UnitOutput {
         do {
             let builder = entities.builder
@@ -91,8 +94,20 @@ extension PluginRuntime {
             let given = try hostList.heldItems()
             let propertyDict = gil.dict(properties.sorted { $0.key < $1.key })
             let callArguments: PyOwned
-            if kind == .balance {
+            if kind == .balance || kind == .timer {
                 callArguments = try gil.tuple(count: 2) { $0 == 0 ? hostList.retained() : propertyDict.retained() }
+            } else if kind == .vmStatusChanged || kind == .hostStatusChanged {
+                // (entity, old, new): the VM, or the one host the call carries.
+                let entity = kind == .vmStatusChanged ? try arguments.pythonVM(builder, gil) : try hostList.item(at: 0)
+                let old = gil.string(transition?.old ?? "")
+                let new = gil.string(transition?.new ?? "")
+                callArguments = try gil.tuple(count: 3) { index in
+                    switch index {
+                    case 0: entity.retained()
+                    case 1: old.retained()
+                    default: new.retained()
+                    }
+                }
             } else {
                 let vmObject = try arguments.pythonVM(builder, gil)
                 callArguments = try gil.tuple(count: 3) { index in
@@ -119,6 +134,8 @@ extension PluginRuntime {
                 // The classic proxy's contract: anything on stderr means the call failed.
                 throw UnitFailure(message: String(errorText.trimmingWhitespace()))
             }
+            // A hook's return value and printed output mean nothing: it ran, or it failed.
+            if kind.isHook { return .done }
             var result = try outcome.item(at: 0)
             if result.isNone {
                 result = try parsePrinted.bind(gil).call(outcome.item(at: 1), gil.string(kind.rawValue))
@@ -166,6 +183,8 @@ struct ResultReader {
             return .scores(try scores(in: result))
         case .balance:
             return try balance(result)
+        case .timer, .vmStatusChanged, .hostStatusChanged:
+            return .done
         }
     }
 

@@ -5,8 +5,13 @@ import inspect
 import os
 import threading
 
-UNIT_METHODS = (('filter', 'do_filter'), ('score', 'do_score'), ('balance', 'do_balance'))
-UNIT_FUNCTIONS = (('filter', 'filterFunction'), ('score', 'scoreFunction'), ('balance', 'balanceFunction'))
+# The engine's policy units, then the hooks the daemon calls on its own (a timer, status changes).
+UNIT_METHODS = (('filter', 'do_filter'), ('score', 'do_score'), ('balance', 'do_balance'),
+                ('timer', 'on_timer'), ('vm_status_changed', 'on_vm_status_changed'),
+                ('host_status_changed', 'on_host_status_changed'))
+UNIT_FUNCTIONS = (('filter', 'filterFunction'), ('score', 'scoreFunction'), ('balance', 'balanceFunction'),
+                  ('timer', 'timerFunction'), ('vm_status_changed', 'vmStatusChangedFunction'),
+                  ('host_status_changed', 'hostStatusChangedFunction'))
 
 
 class Unit:

@@ -9,6 +9,8 @@ public final class LoadedUnit: Sendable {
     let rules: PropertyRules
     let defaults: [String: String]
     let timeout: Duration
+    /// A timer's `timer_interval` (from its NAME.conf); nil for every other unit.
+    public let timerInterval: Duration?
     /// Set when its calls keep getting stuck; a reload makes a new unit, which lifts it.
     public let quarantine = UnitQuarantine()
 
@@ -24,8 +26,9 @@ public final class LoadedUnit: Sendable {
 
     init(
         info: PolicyUnitInfo, implementation: Implementation, rules: PropertyRules, defaults: [String: String],
-        timeout: Duration
+        timeout: Duration, timerInterval: Duration? = nil
     ) {
+        self.timerInterval = timerInterval
         self.info = info
         self.implementation = implementation
         self.rules = rules

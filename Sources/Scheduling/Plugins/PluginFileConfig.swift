@@ -7,13 +7,21 @@ struct PluginFileConfig {
     var customProperties: String?
     var defaultValues: [String: String] = [:]
     var timeout: Duration
+    /// How often the plugin's `on_timer`/`timerFunction` is called; nil: never.
+    var timerInterval: Duration?
+    /// Where `timer_interval` was set, to name it when the plugin has no timer.
+    var timerIntervalLine = 0
+    var path = ""
     var problems: [PluginLoadError] = []
 
-    static let knownKeys: Set<String> = ["customProperties", "defaultValues", "timeout"]
+    static let knownKeys: Set<String> = ["customProperties", "defaultValues", "timeout", "timer_interval"]
+    /// Shorter would make a timer a busy loop; longer than a week is a typo.
+    static let timerIntervalRange = 0.1...604_800.0
 
     static func load(module: String, folder: String, defaultTimeout: Duration) -> PluginFileConfig {
         var config = PluginFileConfig(timeout: defaultTimeout)
         let path = (folder as NSString).appendingPathComponent(module + ".conf")
+        config.path = path
         guard FileManager.default.fileExists(atPath: path) else { return config }
         let file: KeyValueFile
         do {
@@ -43,11 +51,24 @@ struct PluginFileConfig {
                             file: path, line: entry.line,
                             message: "timeout must be a positive number of seconds, got '\(entry.value)'"))
                 }
+            case "timer_interval":
+                if let seconds = Double(entry.value), timerIntervalRange.contains(seconds) {
+                    config.timerInterval = .seconds(seconds)
+                    config.timerIntervalLine = entry.line
+                } else {
+                    config.problems.append(
+                        PluginLoadError(
+                            file: path, line: entry.line,
+                            message:
+                                "timer_interval must be a number of seconds from 0.1 to 604800, got '\(entry.value)'"))
+                }
             default:
                 config.problems.append(
                     PluginLoadError(
                         file: path, line: entry.line,
-                        message: "unknown key '\(entry.key)' (known: customProperties, defaultValues, timeout)"))
+                        message:
+                            "unknown key '\(entry.key)' (known: customProperties, defaultValues, timeout, timer_interval)"
+                    ))
             }
         }
         return config

@@ -234,10 +234,38 @@ struct PluginLoader {
                 file.units.append(
                     LoadedUnit(
                         info: info, implementation: .python(unit.target), rules: rules,
-                        defaults: config.defaultValues, timeout: config.timeout))
+                        defaults: config.defaultValues, timeout: config.timeout,
+                        timerInterval: unit.kind == .timer ? config.timerInterval : nil))
             }
+            file.errors += Self.timerProblems(file.units, config, path: path)
         }
         return file
+    }
+
+    /// A timer without an interval is never called, and an interval without a timer calls
+    /// nothing: either is a mistake worth saying at load.
+    private static func timerProblems(_ units: [LoadedUnit], _ config: PluginFileConfig, path: String)
+        -> [PluginLoadError]
+    {
+        let timers = units.filter { $0.info.kind == .timer }
+        if config.timerInterval == nil, let timer = timers.first {
+            return [
+                PluginLoadError(
+                    file: path, line: 0,
+                    message:
+                        "timer '\(timer.info.name)' is never called: set timer_interval (seconds) in \(config.path)")
+            ]
+        }
+        if config.timerInterval != nil, timers.isEmpty {
+            return [
+                PluginLoadError(
+                    file: config.path, line: config.timerIntervalLine,
+                    message:
+                        "timer_interval is set but \((path as NSString).lastPathComponent) defines no on_timer method or timerFunction"
+                )
+            ]
+        }
+        return []
     }
 
     private struct ExtractedUnit: Sendable {

@@ -24,9 +24,16 @@ public struct PluginRegistry: Sendable {
         files.first { $0.path == path }
     }
 
-    /// All units, by kind then name: the order `discover` lists them in.
+    /// All policy units, by kind then name: the order `discover` lists them in.
     public var allUnits: [LoadedUnit] {
-        UnitKind.allCases.flatMap { kind in
+        UnitKind.policyKinds.flatMap { kind in
+            (units[kind] ?? [:]).values.sorted { $0.info.name < $1.info.name }
+        }
+    }
+
+    /// The hooks the daemon calls on its own (timers, status changes), by kind then name.
+    public var hookUnits: [LoadedUnit] {
+        UnitKind.allCases.filter(\.isHook).flatMap { kind in
             (units[kind] ?? [:]).values.sorted { $0.info.name < $1.info.name }
         }
     }

@@ -174,8 +174,10 @@ public struct PolicyFile: Sendable {
                 case .filter: "filters"
                 case .score: "cost_functions"
                 case .balance: "balancer"
+                // A policy names only the engine's kinds of unit.
+                case .timer, .vmStatusChanged, .hostStatusChanged: kind.rawValue
                 }
-            let other = UnitKind.allCases.first { registry.unit($0, named: name) != nil }
+            let other = UnitKind.policyKinds.first { registry.unit($0, named: name) != nil }
             let hint = other.map { " ('\(logText(name))' is a \($0.rawValue) unit)" } ?? ""
             found.append(
                 problem(lines[key] ?? 0, "\(key): no \(kind.rawValue) unit named '\(logText(name))'\(hint)"))

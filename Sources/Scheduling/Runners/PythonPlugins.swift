@@ -74,7 +74,7 @@ public final class PythonPlugins: PolicyUnitSource {
         }
         return try runtime.call(
             target, kind: call.kind, arguments: call.arguments, properties: call.properties,
-            outputLimit: call.outputLimit, sharing: ids, gil)
+            outputLimit: call.outputLimit, transition: call.transition, sharing: ids, gil)
     }
 
     /// Calls a Python unit of the loaded folder on the calling thread, holding the GIL, with

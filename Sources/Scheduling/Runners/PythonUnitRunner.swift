@@ -8,15 +8,19 @@ public struct PythonUnitCall: Sendable, Equatable {
     public var properties: [String: String]
     /// Most characters the call may print to stdout or stderr.
     public var outputLimit: Int
+    /// A status hook's `old` and `new` (its entity is the VM, or the one host); nil otherwise.
+    public var transition: StatusTransition?
 
     public init(
-        kind: UnitKind, unit: String, arguments: UnitArguments, properties: [String: String], outputLimit: Int
+        kind: UnitKind, unit: String, arguments: UnitArguments, properties: [String: String], outputLimit: Int,
+        transition: StatusTransition? = nil
     ) {
         self.kind = kind
         self.unit = unit
         self.arguments = arguments
         self.properties = properties
         self.outputLimit = outputLimit
+        self.transition = transition
     }
 }
 

@@ -11,6 +11,12 @@ extension ProxyConfiguration {
             caFile: ovirtCAFile, maxResponseBytes: maxResponseBytes)
     }
 
+    /// How often the inventory is read whole for the plugins' status hooks (and at most how old
+    /// the hosts given to a timer are): every `inventory_ttl`, or every second when that is 0.
+    var inventoryRefreshInterval: Duration {
+        inventoryTTL > 0 ? .seconds(max(inventoryTTL, 0.1)) : .seconds(1)
+    }
+
     /// The inventory the configuration asks for; nil when plugins get ids only.
     func makeInventory() throws -> (any Inventory)? {
         try validate()
