@@ -7,11 +7,11 @@ import sys
 import time
 
 import pytest
+from policy_unit_kit import Cluster
 
 from proxy_daemon import REPOSITORY, Daemon, eventually
 
 sys.path.insert(0, str(REPOSITORY / 'python_plugins' / 'tests'))
-import cluster_xml  # noqa: E402  (needs the path above)
 from fake_ovirt import PASSWORD, USER, FakeOvirt  # noqa: E402
 
 CLASS_HOOKS = '''
@@ -67,12 +67,12 @@ def plugin_folder(tmp_path, name, source):
 
 def write_host(folder, host_id, state, name=None):
     path = folder / (host_id + '.xml')
-    path.write_text(cluster_xml.text(cluster_xml.host(host_id, state=state, name=name)), encoding='utf-8')
+    path.write_text(Cluster().host(name or 'host-' + host_id, id=host_id, status=state).xml, encoding='utf-8')
 
 
 def write_vm(folder, vm_id, state, name=None):
     path = folder / (vm_id + '.xml')
-    path.write_text(cluster_xml.text(cluster_xml.vm(vm_id, state=state, name=name)), encoding='utf-8')
+    path.write_text(Cluster().vm(name or 'vm-' + vm_id, id=vm_id, status=state).xml, encoding='utf-8')
 
 
 def start(tmp_path, plugins, inventory_lines, isolation='thread'):

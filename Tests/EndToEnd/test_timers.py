@@ -7,11 +7,11 @@ import sys
 import time
 
 import pytest
+from policy_unit_kit import Cluster
 
 from proxy_daemon import REPOSITORY, Daemon, daemon_binary, eventually
 
 sys.path.insert(0, str(REPOSITORY / 'python_plugins' / 'tests'))
-import cluster_xml  # noqa: E402  (needs the path above)
 
 CLASS_TIMER = '''
 import time
@@ -77,7 +77,7 @@ def inventory_folder(tmp_path, host_ids):
     folder = tmp_path / 'inventory'
     folder.mkdir()
     for host_id in host_ids:
-        (folder / (host_id + '.xml')).write_text(cluster_xml.text(cluster_xml.host(host_id)), encoding='utf-8')
+        (folder / (host_id + '.xml')).write_text(Cluster().host('host-' + host_id, id=host_id).xml, encoding='utf-8')
     return folder
 
 
