@@ -4,7 +4,7 @@ in both isolations; classic filters keep working."""
 import pytest
 
 from proxy_daemon import FIXTURES, Daemon
-from test_entities import cluster
+from test_entities import cluster, run_command
 
 PLUGINS = FIXTURES / 'reason-plugins'
 
@@ -62,3 +62,16 @@ def test_the_built_in_requirements_unit_names_the_failing_condition(reasons_daem
     message, = answer['plugin_errors']['requirements']
     assert message == ('rejected 2 of 2 hosts: host-0: cpu/topology/cores > 8 is false (cpu/topology/cores = 4); '
                        'host-1: name = dev-0 is false (name = dev-1)')
+
+
+def test_run_explain_shows_each_filters_reasons_under_the_host(tmp_path):
+    hosts = tmp_path / 'hosts.xml'
+    hosts.write_text(cluster(2), encoding='utf-8')
+    result = run_command('filter', 'requirements', 'classic_print', '--explain',
+                         '--property', 'SCHED_REQUIREMENTS=name = dev-0', files={'--hosts': hosts})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        'host-0 (dev-0): accepted',
+        'host-1 (dev-1): rejected by requirements, classic_print',
+        '    requirements: name = dev-0 is false (name = dev-1)',
+    ]
