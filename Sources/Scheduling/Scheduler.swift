@@ -121,14 +121,16 @@ public final class Scheduler: Sendable {
             method: "runFilters", hosts: hosts, vm: vm, result: [String](), deadline: deadline)
         let hostIDs = request.arguments.hostIDs
         var report = request.report
-        let outcomes = await runUnits(names.map { ($0, UnitKind.filter) }, request, properties, &report)
+        report.decision.request = RecordedRequest.bounded(
+            method: "runFilters", units: names, hosts: hosts, vm: vm, properties: properties)
+        let results = await runUnits(names.map { ($0, UnitKind.filter) }, request, properties, &report)
         var index = HostIndex(hostIDs)
         var accepted = [Bool](repeating: true, count: hostIDs.count)
-        var rejections = [[Rejection]](repeating: [], count: hostIDs.count)
+        var outcomes = names.isEmpty ? [] : hostIDs.map { HostRecord(host: $0) }
         var rejectedBy: [FilterRejections] = []
         var succeeded = 0
-        for (name, outcome) in zip(names, outcomes) {
-            guard case .success(.hosts(let ids, let reasons)) = outcome.outcome else { continue }
+        for (name, result) in zip(names, results) {
+            guard case .success(.hosts(let ids, let reasons)) = result.outcome else { continue }
             var marked = [Bool](repeating: false, count: hostIDs.count)
             let unknown = index.mark(ids, in: &marked)
             logUnknownHosts(unknown, unit: name)
@@ -137,7 +139,7 @@ public final class Scheduler: Sendable {
             for position in accepted.indices where !marked[position] {
                 accepted[position] = false
                 let rejection = Rejection(unit: name, reason: reasonAt[position])
-                rejections[position].append(rejection)
+                outcomes[position].rejections.append(rejection)
                 filter.add(host: hostIDs[position], rejection.reason)
             }
             rejectedBy.append(filter)
@@ -156,13 +158,10 @@ public final class Scheduler: Sendable {
             report.result = hostIDs
             if !names.isEmpty { report.errors.append("all filters failed; every host is returned unfiltered") }
         }
-        if !names.isEmpty {
-            report.decision.hostOutcomes = hostIDs.indices.map { position in
-                HostRecord(
-                    host: hostIDs[position], accepted: succeeded == 0 || accepted[position],
-                    rejections: rejections[position])
-            }
+        for position in outcomes.indices {
+            outcomes[position].accepted = succeeded == 0 || accepted[position]
         }
+        report.decision.hostOutcomes = outcomes
         report.recordAnswer(hosts: report.result)
         return report
     }
@@ -181,12 +180,16 @@ public final class Scheduler: Sendable {
         let request = try await prepare(
             method: "runCostFunctions", hosts: hosts, vm: vm, result: [HostCost](), deadline: deadline)
         var report = request.report
+        report.decision.request = RecordedRequest.bounded(
+            method: "runCostFunctions", units: functions.map(\.name), weights: functions.map(\.weight), hosts: hosts,
+            vm: vm, properties: properties)
         let outcomes = await runUnits(
             functions.map { ($0.name, UnitKind.score) }, request, properties, &report)
         for (position, function) in functions.enumerated() {
             report.decision.units[position].weight = function.weight
         }
-        var table = CostTable(hosts: request.arguments.hostIDs, settings: settings.scoring, recording: true)
+        var table = CostTable(
+            hosts: request.arguments.hostIDs, settings: settings.scoring, recordingUnits: functions.count)
         for (function, outcome) in zip(functions, outcomes) {
             guard case .success(.scores(let scores)) = outcome.outcome else { continue }
             logUnknownHosts(
@@ -209,6 +212,8 @@ public final class Scheduler: Sendable {
             method: "runLoadBalancing", hosts: hosts, vm: nil, result: BalanceDecision.nothingToMove,
             deadline: deadline)
         var report = request.report
+        report.decision.request = RecordedRequest.bounded(
+            method: "runLoadBalancing", units: [name], hosts: hosts, vm: nil, properties: properties)
         let outcome = await runUnits([(name, .balance)], request, properties, &report)[0]
         if case .success(.balance(let decision?)) = outcome.outcome {
             let (usable, problems) = BalanceCheck(hosts: request.arguments.hostIDs).checked(decision)
