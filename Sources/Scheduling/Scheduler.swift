@@ -285,9 +285,7 @@ public final class Scheduler: Sendable {
                 if let unit = registry.unit(entry.kind, named: entry.name) {
                     plan = self.plan(unit, arguments, properties, deadline: deadline)
                 } else {
-                    plan = .answered(
-                        UnitCallResult(
-                            .failure(UnitFailure(message: "plugin not found: '\(entry.name)'", status: .notFound))))
+                    plan = .answered(.failed("plugin not found: '\(entry.name)'", .notFound))
                 }
                 planned.withLock { $0[position] = plan }
             }
@@ -311,12 +309,12 @@ public final class Scheduler: Sendable {
             switch plan {
             case .answered(let outcome): outcomes[position] = outcome
             case .python(let call): pythonCalls.append((position, call))
-            case nil: outcomes[position] = UnitCallResult(.failure(Self.notRun(deadline)))
+            case nil: outcomes[position] = .notRun(deadline.message)
             }
         }
         if finished != true {
             // Past the deadline: the Python units planned are not started any more.
-            for (position, _) in pythonCalls { outcomes[position] = UnitCallResult(.failure(Self.notRun(deadline))) }
+            for (position, _) in pythonCalls { outcomes[position] = .notRun(deadline.message) }
             pythonCalls = []
         }
         // All of a request's Python units in one batch: one hand-off to the runner; each
@@ -355,11 +353,6 @@ public final class Scheduler: Sendable {
         return answered
     }
 
-    /// A unit the request's deadline left no time for.
-    private static func notRun(_ deadline: RequestDeadline) -> UnitFailure {
-        UnitFailure(message: deadline.message, status: .timeout)
-    }
-
     /// How one unit's call goes: answered at once (refused properties, a built-in unit,
     /// no time left), or a Python call for the runner.
     private enum CallPlan: Sendable {
@@ -372,12 +365,12 @@ public final class Scheduler: Sendable {
         deadline: RequestDeadline
     ) -> CallPlan {
         if let quarantined = unit.quarantine.reason {
-            return .answered(UnitCallResult(.failure(UnitFailure(message: quarantined, status: .quarantined))))
+            return .answered(.failed(quarantined, .quarantined))
         }
         var merged = unit.defaults
         merged.merge(properties) { _, sent in sent }
         if let violation = unit.rules.violation(in: merged, deadline: deadline) {
-            return .answered(UnitCallResult(.failure(UnitFailure(message: violation, status: .refused))))
+            return .answered(.failed(violation, .refused))
         }
         switch unit.implementation {
         case .native(let native):
@@ -390,12 +383,7 @@ public final class Scheduler: Sendable {
         case .python, .pythonElsewhere:
             let remaining = deadline.instant - ContinuousClock.now
             guard remaining > .zero else {
-                return .answered(
-                    UnitCallResult(
-                        .failure(
-                            UnitFailure(
-                                message: "not run: the request's deadline (request_timeout) had passed",
-                                status: .timeout))))
+                return .answered(.notRun("not run: the request's deadline (request_timeout) had passed"))
             }
             let call = PythonUnitCall(
                 kind: unit.info.kind, unit: unit.info.name, arguments: arguments, properties: merged,
