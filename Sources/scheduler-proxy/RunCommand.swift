@@ -12,7 +12,8 @@ struct Run: AsyncParsableCommand {
               scheduler-proxy run filter max_vms requirements --hosts hosts.xml --vm vm.xml \\
                   --property 'SCHED_REQUIREMENTS=cpu/topology/cores > 2' --explain
               scheduler-proxy run score even_vm_distribution:2 rank:1 --hosts hosts.xml --vm vm.xml
-            Exits 0 when every unit succeeded, 1 when one failed (the result leaves it out, as the daemon's does).
+            Exits 0 when every unit succeeded, 1 when one failed (the result leaves it out, as the daemon's does)
+            or the filters left no host (each rejecting filter then says which hosts it rejected and why).
             """)
 
     @OptionGroup var options: ConfigurationOptions
