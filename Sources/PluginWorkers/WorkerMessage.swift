@@ -103,8 +103,12 @@ private enum OutcomeTag: UInt8 {
     case nothingToMove = 2
     case balance = 3
     case failure = 4
+    /// A filter's hosts with its reasons for those it left out.
+    case hostsWithReasons = 5
+    /// A failure that is not a plain error (a timeout, a unit not found): its status, then the message.
+    case classifiedFailure = 6
     /// A hook ran to the end.
-    case done = 5
+    case done = 7
 }
 
 /// A frame that could not be sent or read.
@@ -206,9 +210,17 @@ struct FrameWriter {
 
     mutating func outcome(_ outcome: Result<UnitOutput, UnitFailure>) {
         switch outcome {
-        case .success(.hosts(let ids)):
+        case .success(.hosts(let ids, let reasons)) where reasons.isEmpty:
             byte(OutcomeTag.hosts.rawValue)
             strings(ids)
+        case .success(.hosts(let ids, let reasons)):
+            byte(OutcomeTag.hostsWithReasons.rawValue)
+            strings(ids)
+            integer(UInt64(reasons.count))
+            for reason in reasons {
+                string(reason.host)
+                string(reason.reason)
+            }
         case .success(.scores(let scores)):
             byte(OutcomeTag.scores.rawValue)
             integer(UInt64(scores.count))
@@ -224,8 +236,12 @@ struct FrameWriter {
             strings(decision.hosts)
         case .success(.done):
             byte(OutcomeTag.done.rawValue)
-        case .failure(let failure):
+        case .failure(let failure) where failure.status == .error:
             byte(OutcomeTag.failure.rawValue)
+            string(failure.message)
+        case .failure(let failure):
+            byte(OutcomeTag.classifiedFailure.rawValue)
+            string(failure.status.rawValue)
             string(failure.message)
         }
     }
@@ -375,6 +391,17 @@ struct FrameReader {
             return .failure(UnitFailure(message: try string()))
         case .done:
             return .success(.done)
+        case .hostsWithReasons:
+            let ids = try strings()
+            let count = try count()
+            var reasons: [HostReason] = []
+            reasons.reserveCapacity(count)
+            for _ in 0..<count { reasons.append(HostReason(host: try string(), reason: try string())) }
+            return .success(.hosts(ids, reasons: reasons))
+        case .classifiedFailure:
+            let code = try string()
+            guard let status = UnitStatus(rawValue: code) else { throw .malformed("unknown unit status \(code)") }
+            return .failure(UnitFailure(message: try string(), status: status))
         case nil:
             throw .malformed("unknown outcome")
         }

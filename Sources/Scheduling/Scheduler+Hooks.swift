@@ -26,7 +26,7 @@ extension Scheduler {
         let call = PythonUnitCall(
             kind: unit.info.kind, unit: unit.info.name, arguments: arguments, properties: unit.defaults,
             outputLimit: settings.outputLimit, transition: transition)
-        let outcome = await runner.run([PlannedUnitCall(call, unit: unit, timeout: unit.timeout)]).first
+        let outcome = await runner.run([PlannedUnitCall(call, unit: unit, timeout: unit.timeout)]).first?.outcome
         switch outcome {
         case .success?: return .success(())
         case .failure(let failure)?: return .failure(failure)

@@ -120,37 +120,61 @@ public final class Scheduler: Sendable {
         deadline: RequestDeadline? = nil
     ) async throws(RequestError) -> SchedulingReport<[String]> {
         try Self.checkUnitCount(names.count, "filter")
-        let request = try await prepare(hosts: hosts, vm: vm, result: [String](), deadline: deadline)
+        let request = try await prepare(
+            method: "runFilters", hosts: hosts, vm: vm, result: [String](), deadline: deadline)
         var report = request.report
+        report.decision.request = RecordedRequest.bounded(
+            method: "runFilters", units: names, hosts: hosts, vm: vm, properties: properties)
         let (accepted, succeeded) = await filter(names, request, properties, &report)
         if succeeded == 0, !names.isEmpty {
             report.errors.append("all filters failed; every host is returned unfiltered")
         }
         report.result = zip(request.arguments.hostIDs, accepted).compactMap { host, keep in keep ? host : nil }
+        report.recordAnswer(hosts: report.result)
         return report
     }
 
     /// Which of the request's hosts every filter that succeeded accepted, by position (every
-    /// host when none succeeded), and how many succeeded. One path for `runFilters` and policies.
+    /// host when none succeeded), and how many succeeded; each host's fate goes into the
+    /// decision record. One path for `runFilters` and policies.
     func filter<Result>(
         _ names: [String], _ request: PreparedRequest<Result>, _ properties: [String: String],
         _ report: inout SchedulingReport<Result>
     ) async -> (accepted: [Bool], succeeded: Int) {
         let hostIDs = request.arguments.hostIDs
-        let outcomes = await runUnits(names.map { ($0, UnitKind.filter) }, request, properties, &report)
+        let results = await runUnits(names.map { ($0, UnitKind.filter) }, request, properties, &report)
         var index = HostIndex(hostIDs)
         var accepted = [Bool](repeating: true, count: hostIDs.count)
+        var outcomes = names.isEmpty ? [] : hostIDs.map { HostRecord(host: $0) }
+        var rejectedBy: [FilterRejections] = []
         var succeeded = 0
-        for (name, outcome) in zip(names, outcomes) {
-            guard case .success(.hosts(let ids)) = outcome else { continue }
+        for (name, result) in zip(names, results) {
+            guard case .success(.hosts(let ids, let reasons)) = result.outcome else { continue }
             var marked = [Bool](repeating: false, count: hostIDs.count)
             let unknown = index.mark(ids, in: &marked)
             logUnknownHosts(unknown, unit: name)
+            let reasonAt = Self.reasonPositions(reasons, marked: marked, &index)
+            var filter = FilterRejections(unit: name)
             for position in accepted.indices where !marked[position] {
                 accepted[position] = false
+                let rejection = Rejection(unit: name, reason: reasonAt[position])
+                outcomes[position].rejections.append(rejection)
+                filter.add(host: hostIDs[position], rejection.reason)
             }
+            rejectedBy.append(filter)
             succeeded += 1
         }
+        if succeeded > 0, !hostIDs.isEmpty, !accepted.contains(true) {
+            // The engine only logs "filtered out by external filter [a, b]": each filter
+            // says in its plugin errors which hosts it left out and why.
+            for filter in rejectedBy where filter.rejected > 0 {
+                report.addPluginError(filter.unit, filter.summary(of: hostIDs.count))
+            }
+        }
+        for position in outcomes.indices {
+            outcomes[position].accepted = succeeded == 0 || accepted[position]
+        }
+        report.decision.hostOutcomes = outcomes
         return (accepted, succeeded)
     }
 
@@ -165,26 +189,38 @@ public final class Scheduler: Sendable {
         deadline: RequestDeadline? = nil
     ) async throws(RequestError) -> SchedulingReport<[HostCost]> {
         try Self.checkUnitCount(functions.count, "cost function")
-        let request = try await prepare(hosts: hosts, vm: vm, result: [HostCost](), deadline: deadline)
+        let request = try await prepare(
+            method: "runCostFunctions", hosts: hosts, vm: vm, result: [HostCost](), deadline: deadline)
         var report = request.report
+        report.decision.request = RecordedRequest.bounded(
+            method: "runCostFunctions", units: functions.map(\.name), weights: functions.map(\.weight), hosts: hosts,
+            vm: vm, properties: properties)
         report.result = await score(functions, request, properties, settings.scoring, &report).costs
+        report.recordAnswer(costs: report.result)
         return report
     }
 
-    /// The cost table of the request's hosts under `scoring`: one path for
-    /// `runCostFunctions` and policies.
+    /// The cost table of the request's hosts under `scoring`, each host's scores going into
+    /// the decision record: one path for `runCostFunctions` and policies.
     func score<Result>(
         _ functions: [(name: String, weight: Double)], _ request: PreparedRequest<Result>,
         _ properties: [String: String], _ scoring: ScoringSettings, _ report: inout SchedulingReport<Result>
     ) async -> CostTable {
+        // A policy's filters were recorded first.
+        let firstUnit = report.decision.units.count
         let outcomes = await runUnits(
             functions.map { ($0.name, UnitKind.score) }, request, properties, &report)
-        var table = CostTable(hosts: request.arguments.hostIDs, settings: scoring)
+        for (position, function) in functions.enumerated() {
+            report.decision.units[firstUnit + position].weight = function.weight
+        }
+        var table = CostTable(
+            hosts: request.arguments.hostIDs, settings: scoring, recordingUnits: functions.count)
         for (function, outcome) in zip(functions, outcomes) {
-            guard case .success(.scores(let scores)) = outcome else { continue }
+            guard case .success(.scores(let scores)) = outcome.outcome else { continue }
             logUnknownHosts(
                 table.add(unit: function.name, weight: function.weight, scores: scores), unit: function.name)
         }
+        if !functions.isEmpty { report.decision.hostOutcomes = table.hostRecords }
         return table
     }
 
@@ -196,14 +232,19 @@ public final class Scheduler: Sendable {
         _ name: String, hosts: [String], properties: [String: String], deadline: RequestDeadline? = nil
     ) async throws(RequestError) -> SchedulingReport<BalanceDecision> {
         let request = try await prepare(
-            hosts: hosts, vm: nil, result: BalanceDecision.nothingToMove, deadline: deadline)
+            method: "runLoadBalancing", hosts: hosts, vm: nil, result: BalanceDecision.nothingToMove,
+            deadline: deadline)
         var report = request.report
+        report.decision.request = RecordedRequest.bounded(
+            method: "runLoadBalancing", units: [name], hosts: hosts, vm: nil, properties: properties)
         let outcome = await runUnits([(name, .balance)], request, properties, &report)[0]
-        if case .success(.balance(let decision?)) = outcome {
+        if case .success(.balance(let decision?)) = outcome.outcome {
             let (usable, problems) = BalanceCheck(hosts: request.arguments.hostIDs).checked(decision)
             report.result = usable
             for problem in problems { report.addPluginError(name, problem) }
         }
+        report.decision.balance = BalanceRecord(unit: name, vm: report.result.vm, candidates: report.result.hosts)
+        report.recordAnswer(hosts: report.result.hosts)
         return report
     }
 
@@ -229,7 +270,7 @@ public final class Scheduler: Sendable {
     /// Reads the host and VM arguments (parsing XML on a request thread, asking the
     /// inventory) without the GIL.
     func prepare<Result: Sendable>(
-        hosts: [String], vm: String?, result: Result, deadline: RequestDeadline?
+        method: String, hosts: [String], vm: String?, result: Result, deadline: RequestDeadline?
     ) async throws(RequestError) -> PreparedRequest<Result> {
         let deadline = deadline ?? RequestDeadline(after: settings.requestTimeout)
         let resolved = try await resolver.resolve(hosts: hosts, vm: vm, threads: threads, deadline: deadline)
@@ -237,6 +278,9 @@ public final class Scheduler: Sendable {
         report.errors = resolved.errors
         report.hosts = resolved.arguments.hostIDs
         report.unknownToInventory = resolved.unknownToInventory
+        report.decision.method = method
+        report.decision.hosts = report.hosts
+        if vm != nil { report.decision.vm = DecisionRecord.shortVM(resolved.arguments.vmID) }
         if !resolved.unknownToInventory.isEmpty {
             logger.debug(
                 "ids unknown to the inventory were passed as plain ids",
@@ -249,7 +293,7 @@ public final class Scheduler: Sendable {
     func runUnits<Result>(
         _ requested: [(name: String, kind: UnitKind)], _ request: PreparedRequest<Result>,
         _ properties: [String: String], _ report: inout SchedulingReport<Result>
-    ) async -> [Swift.Result<UnitOutput, UnitFailure>] {
+    ) async -> [UnitCallResult] {
         let registry = self.registry
         // Properties checks and the built-in units are CPU work of unbounded size: done on a
         // request thread, each unit's outcome kept as it comes, so that at the deadline the
@@ -264,7 +308,7 @@ public final class Scheduler: Sendable {
                 if let unit = registry.unit(entry.kind, named: entry.name) {
                     plan = self.plan(unit, arguments, properties, deadline: deadline)
                 } else {
-                    plan = .answered(.failure(UnitFailure(message: "plugin not found: '\(entry.name)'")))
+                    plan = .answered(.failed("plugin not found: '\(entry.name)'", .notFound))
                 }
                 planned.withLock { $0[position] = plan }
             }
@@ -281,19 +325,19 @@ public final class Scheduler: Sendable {
             return inlineSteps <= Self.inlineCheckSteps
         }
         let finished = isCheap ? planning() : await threads.run(until: deadline, planning)
-        var outcomes = [Swift.Result<UnitOutput, UnitFailure>?](repeating: nil, count: requested.count)
+        var outcomes = [UnitCallResult?](repeating: nil, count: requested.count)
         var pythonCalls: [(position: Int, call: PlannedUnitCall)] = []
         let plans = planned.withLock { $0 }
         for (position, plan) in plans.enumerated() {
             switch plan {
             case .answered(let outcome): outcomes[position] = outcome
             case .python(let call): pythonCalls.append((position, call))
-            case nil: outcomes[position] = .failure(UnitFailure(message: deadline.message))
+            case nil: outcomes[position] = .notRun(deadline.message)
             }
         }
         if finished != true {
             // Past the deadline: the Python units planned are not started any more.
-            for (position, _) in pythonCalls { outcomes[position] = .failure(UnitFailure(message: deadline.message)) }
+            for (position, _) in pythonCalls { outcomes[position] = .notRun(deadline.message) }
             pythonCalls = []
         }
         // All of a request's Python units in one batch: one hand-off to the runner; each
@@ -304,17 +348,23 @@ public final class Scheduler: Sendable {
                 outcomes[position] = result
             }
         }
-        var answered: [Swift.Result<UnitOutput, UnitFailure>] = []
+        var answered: [UnitCallResult] = []
+        answered.reserveCapacity(requested.count)
+        report.decision.units.reserveCapacity(requested.count)
         for (entry, outcome) in zip(requested, outcomes) {
-            let outcome = outcome ?? .failure(UnitFailure(message: "not run"))
+            let outcome = outcome ?? UnitCallResult(.failure(UnitFailure(message: "not run")))
             answered.append(outcome)
-            switch outcome {
+            var record = UnitRecord(
+                name: entry.name, kind: entry.kind.rawValue, status: .ok, duration: outcome.duration.seconds)
+            switch outcome.outcome {
             case .failure(let failure):
                 logger.warning(
                     "unit failed", metadata: ["unit": "\(logText(entry.name))", "error": "\(logText(failure.message))"])
                 report.addPluginError(entry.name, failure.message)
                 report.unitOutcomes.append((entry.name, .failed(failure.message)))
-            case .success(.hosts(let ids)):
+                record.status = failure.status
+                record.error = failure.message
+            case .success(.hosts(let ids, _)):
                 report.unitOutcomes.append((entry.name, .accepted(ids)))
             case .success(.scores(let scores)):
                 report.unitOutcomes.append((entry.name, .scored(scores)))
@@ -324,6 +374,7 @@ public final class Scheduler: Sendable {
                 // Hooks are never a request's units.
                 break
             }
+            report.decision.units.append(record)
         }
         return answered
     }
@@ -331,7 +382,7 @@ public final class Scheduler: Sendable {
     /// How one unit's call goes: answered at once (refused properties, a built-in unit,
     /// no time left), or a Python call for the runner.
     private enum CallPlan: Sendable {
-        case answered(Swift.Result<UnitOutput, UnitFailure>)
+        case answered(UnitCallResult)
         case python(PlannedUnitCall)
     }
 
@@ -340,25 +391,25 @@ public final class Scheduler: Sendable {
         deadline: RequestDeadline
     ) -> CallPlan {
         if let quarantined = unit.quarantine.reason {
-            return .answered(.failure(UnitFailure(message: quarantined)))
+            return .answered(.failed(quarantined, .quarantined))
         }
         var merged = unit.defaults
         merged.merge(properties) { _, sent in sent }
         if let violation = unit.rules.violation(in: merged, deadline: deadline) {
-            return .answered(.failure(UnitFailure(message: violation)))
+            return .answered(.failed(violation, .refused))
         }
         switch unit.implementation {
         case .native(let native):
             // Swift, without the GIL, on this request thread, stopping at the deadline.
-            return .answered(
-                Swift.Result { () throws(UnitFailure) in
-                    try native.run(arguments, properties: merged, deadline: deadline)
-                })
+            let started = ContinuousClock.now
+            let outcome = Swift.Result { () throws(UnitFailure) in
+                try native.run(arguments, properties: merged, deadline: deadline)
+            }
+            return .answered(UnitCallResult(outcome, duration: ContinuousClock.now - started))
         case .python, .pythonElsewhere:
             let remaining = deadline.instant - ContinuousClock.now
             guard remaining > .zero else {
-                return .answered(
-                    .failure(UnitFailure(message: "not run: the request's deadline (request_timeout) had passed")))
+                return .answered(.notRun("not run: the request's deadline (request_timeout) had passed"))
             }
             let call = PythonUnitCall(
                 kind: unit.info.kind, unit: unit.info.name, arguments: arguments, properties: merged,

@@ -12,6 +12,7 @@ final class PluginRuntime: Sendable {
     let forgetFolderModules: PythonHandle
     let callUnit: PythonHandle
     let parsePrinted: PythonHandle
+    let endReasons: PythonHandle
     let entities: PythonEntityFactory
 
     /// The runtime's files, run in this order in one namespace: a file uses what the files
@@ -24,6 +25,7 @@ final class PluginRuntime: Sendable {
         ("plugin_folder.py", PackageResources.plugin_folder_py),
         ("plugin_loading.py", PackageResources.plugin_loading_py),
         ("unit_calls.py", PackageResources.unit_calls_py),
+        ("host_reasons.py", PackageResources.host_reasons_py),
     ]
 
     init(_ gil: borrowing GIL) throws(PythonError) {
@@ -44,6 +46,7 @@ final class PluginRuntime: Sendable {
         forgetFolderModules = try function("forget_folder_modules")
         callUnit = try function("call_unit")
         parsePrinted = try function("parse_printed")
+        endReasons = try function("end_reasons")
         entities = try PythonEntityFactory(runtimeNamespace: namespace, gil)
         _ = try function("install_streams").bind(gil).call()
     }
@@ -52,7 +55,9 @@ final class PluginRuntime: Sendable {
 /// A unit's result as the plugin gave it, checked and turned into Swift values
 /// (ids as strings), before any comparison with the request's hosts.
 public enum UnitOutput: Sendable, Equatable {
-    case hosts([String])
+    /// A filter's accepted hosts, and the reasons it gave for hosts it left out
+    /// (`reject(host, "reason")`, a built-in unit's failing condition).
+    case hosts([String], reasons: [HostReason] = [])
     case scores([(host: String, score: Double)])
     case balance(BalanceDecision?)
     /// A hook (timer, status change) ran to the end; what it returned means nothing.
@@ -60,7 +65,8 @@ public enum UnitOutput: Sendable, Equatable {
 
     public static func == (left: UnitOutput, right: UnitOutput) -> Bool {
         switch (left, right) {
-        case (.hosts(let left), .hosts(let right)): left == right
+        case (.hosts(let left, let leftReasons), .hosts(let right, let rightReasons)):
+            left == right && leftReasons == rightReasons
         case (.scores(let left), .scores(let right)):
             left.count == right.count && zip(left, right).allSatisfy { $0.host == $1.host && $0.score == $1.score }
         case (.balance(let left), .balance(let right)): left == right
@@ -73,9 +79,13 @@ public enum UnitOutput: Sendable, Equatable {
 /// Why a unit's call did not count.
 public struct UnitFailure: Error, Sendable, Equatable {
     public var message: String
+    /// How the call ended, for decision records and metrics: told where the failure
+    /// happens rather than read back from the message.
+    public var status: UnitStatus
 
-    public init(message: String) {
+    public init(message: String, status: UnitStatus = .error) {
         self.message = message
+        self.status = status
     }
 }
 
@@ -119,6 +129,8 @@ extension PluginRuntime {
                 }
             }
             let outcome = try callUnit.bind(gil).call(unit.bind(gil), callArguments, gil.int(outputLimit))
+            // Taken whatever the call did, so none are left for the thread's next call.
+            let reasons = try endReasons.bind(gil).call()
             let streamsReplaced = try outcome.item(at: 4).stringValue()
             if !streamsReplaced.isEmpty {
                 // The daemon has put the streams back already; the answer of a call that
@@ -141,11 +153,15 @@ extension PluginRuntime {
                 result = try parsePrinted.bind(gil).call(outcome.item(at: 1), gil.string(kind.rawValue))
             }
             let reader = ResultReader(kind: kind, given: GivenHosts(given.pointers, ids: arguments.hostIDs))
-            return try reader.read(result)
+            let output = try reader.read(result)
+            if case .hosts(let accepted, _) = output, !reasons.isNone {
+                return .hosts(accepted, reasons: try reader.reasons(reasons))
+            }
+            return output
         } catch let error as UnitFailure {
             throw error
         } catch let error as PythonError {
-            throw UnitFailure(message: Self.describe(error))
+            throw UnitFailure(message: Self.describe(error), status: error.isDeadline ? .timeout : .error)
         } catch {
             throw UnitFailure(message: "\(error)")
         }
@@ -186,6 +202,16 @@ struct ResultReader {
         case .timer, .vmStatusChanged, .hostStatusChanged:
             return .done
         }
+    }
+
+    /// The (host id, reason) pairs `end_reasons` gave, bounded there.
+    func reasons(_ pairs: borrowing PyOwned) throws(PythonError) -> [HostReason] {
+        var reasons: [HostReason] = []
+        try pairs.forEachItem(limit: HostReason.maxCount) { (pair) throws(PythonError) in
+            reasons.append(
+                HostReason(host: try pair.item(at: 0).stringValue(), reason: try pair.item(at: 1).stringValue()))
+        }
+        return reasons
     }
 
     private func garbage(_ detail: String) -> PythonError {

@@ -16,7 +16,7 @@ extension Scheduler {
     ) async throws(RequestError) -> SchedulingReport<PolicyPlacement> {
         guard let policy = policies.policy(named: name) else { return unavailable(name) }
         let request = try await prepare(
-            hosts: hosts, vm: vm, result: PolicyPlacement(policy: name), deadline: deadline)
+            method: "selectHost", hosts: hosts, vm: vm, result: PolicyPlacement(policy: name), deadline: deadline)
         return await place(policy, request, properties, ranking: true)
     }
 
@@ -28,7 +28,7 @@ extension Scheduler {
     ) async throws(RequestError) -> SchedulingReport<PolicyPlacement> {
         guard let policy = policies.policy(named: name) else { return unavailable(name) }
         let request = try await prepare(
-            hosts: hosts, vm: vm, result: PolicyPlacement(policy: name), deadline: deadline)
+            method: "hasAnyHosts", hosts: hosts, vm: vm, result: PolicyPlacement(policy: name), deadline: deadline)
         return await place(policy, request, properties, ranking: false)
     }
 
@@ -76,7 +76,7 @@ extension Scheduler {
             // host no filter could check is not chosen.
             placement.whyNot.append("every filter of policy '\(policy.name)' failed; no host is chosen unchecked")
         } else {
-            placement.rejected = Self.rejections(arguments.hostIDs, accepted, report.unitOutcomes)
+            placement.rejected = Self.rejections(report.decision.hostOutcomes)
         }
         let kept = succeeded == 0 && !policy.filters.isEmpty ? [] : accepted.indices.filter { accepted[$0] }
         if kept.isEmpty {
@@ -114,18 +114,16 @@ extension Scheduler {
         return report
     }
 
-    /// For each host the filters turned away, the filters that did not accept it.
-    private static func rejections(
-        _ hostIDs: [String], _ accepted: [Bool], _ outcomes: [(unit: String, outcome: UnitOutcome)]
-    ) -> [HostRejection] {
-        let accepting = outcomes.compactMap { unit, outcome -> (String, Set<String>)? in
-            guard case .accepted(let ids) = outcome else { return nil }
-            return (unit, Set(ids))
-        }
-        return hostIDs.indices.compactMap { position in
-            guard !accepted[position] else { return nil }
-            let host = hostIDs[position]
-            return HostRejection(host: host, filters: accepting.filter { !$0.1.contains(host) }.map(\.0))
+    /// For each host the filters turned away, the filters that did not accept it and the
+    /// reasons they gave (`reject(host, reason)`, a built-in unit's failing sub-expression).
+    private static func rejections(_ outcomes: [HostRecord]) -> [HostRejection] {
+        outcomes.compactMap { outcome in
+            guard outcome.accepted == false else { return nil }
+            return HostRejection(
+                host: outcome.host, filters: outcome.rejections.map(\.unit),
+                reasons: outcome.rejections.compactMap { rejection in
+                    rejection.reason.map { "\(rejection.unit): \($0)" }
+                })
         }
     }
 

@@ -39,6 +39,29 @@ public struct PlannedUnitCall: Sendable {
     }
 }
 
+/// What one unit's call gave, and how long it ran where it ran: on its pool thread or in
+/// its worker process, without the time it waited for one (until it was answered, when it
+/// was answered at its deadline).
+public struct UnitCallResult: Sendable {
+    public var outcome: Result<UnitOutput, UnitFailure>
+    public var duration: Duration
+
+    public init(_ outcome: Result<UnitOutput, UnitFailure>, duration: Duration = .zero) {
+        self.outcome = outcome
+        self.duration = duration
+    }
+
+    /// A unit that was not called: it failed at once.
+    static func failed(_ message: String, _ status: UnitStatus) -> UnitCallResult {
+        UnitCallResult(.failure(UnitFailure(message: message, status: status)))
+    }
+
+    /// A unit the request's deadline left no time for.
+    static func notRun(_ message: String) -> UnitCallResult {
+        failed(message, .timeout)
+    }
+}
+
 /// Runs the Python units of one request on their arguments: in this process
 /// (`InProcessUnitRunner`, on the call pool with the plugin runtime) or in worker
 /// processes (`PluginWorkerPool`). The scheduler decides what runs and combines the
@@ -46,7 +69,7 @@ public struct PlannedUnitCall: Sendable {
 public protocol PythonUnitRunner: Sendable {
     /// Runs the calls side by side and answers with their outcomes in the same order, each
     /// by its `timeout` at the latest; every failure is the unit's, never the request's.
-    func run(_ calls: [PlannedUnitCall]) async -> [Result<UnitOutput, UnitFailure>]
+    func run(_ calls: [PlannedUnitCall]) async -> [UnitCallResult]
 
     /// The scheduler reloaded the plugin folder: whatever serves calls from now on must
     /// run the plugins as they are on disk now.
