@@ -153,7 +153,12 @@ import Testing
         #expect(report.result.candidates.map(\.host) == ["b", "a"])
         #expect(report.result.candidates.map(\.cost) == [0, 1000])
         #expect(report.result.candidates[0].scores == [.init(unit: "rank", score: 0)])
-        #expect(report.result.rejected == [HostRejection(host: "c", filters: ["requirements"])])
+        #expect(
+            report.result.rejected == [
+                HostRejection(
+                    host: "c", filters: ["requirements"],
+                    reasons: ["requirements: status/state = up is false (status/state = down)"])
+            ])
         #expect(scheduler.selectedHosts(policy: "packing").result.map(\.host) == ["b"])
     }
 
@@ -179,7 +184,12 @@ import Testing
         let hosts = [Self.host("a", vms: 1, state: "down")]
         let report = try await scheduler.hasAnyHosts(policy: "packing", hosts: hosts, vm: "", properties: [:])
         #expect(report.result.host == nil)
-        #expect(report.result.whyNot == ["every host was rejected by the filters"])
+        // The filter's own reason, not just that every host was rejected.
+        #expect(
+            report.result.whyNot == [
+                "every host was rejected by the filters",
+                "requirements: rejected 1 of 1 host: a: status/state = up is false (status/state = down)",
+            ])
         #expect(scheduler.selectedHosts(policy: "packing").result.isEmpty)
     }
 
@@ -251,8 +261,8 @@ private struct Units: PolicyUnitSource {
 
 /// Policies of built-in units only: no Python call is ever made.
 private final class NoRunner: PythonUnitRunner {
-    func run(_ calls: [PlannedUnitCall]) async -> [Result<UnitOutput, UnitFailure>] {
-        calls.map { _ in .failure(UnitFailure(message: "no Python here")) }
+    func run(_ calls: [PlannedUnitCall]) async -> [UnitCallResult] {
+        calls.map { _ in UnitCallResult(.failure(UnitFailure(message: "no Python here"))) }
     }
     func pluginsReloaded() {}
     func stopCalls() {}
