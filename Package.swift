@@ -110,6 +110,24 @@ let package = Package(
             ]
         ),
 
+        // Decision records kept in an SQLite file, written off the request path; read by
+        // `explain`, GET /decisions and the status page.
+        .target(
+            name: "DecisionJournal",
+            dependencies: [
+                "Scheduling",
+                "SchedulerServer",
+                "Deadlines",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+
         .executableTarget(
             name: "scheduler-proxy",
             dependencies: [
@@ -117,6 +135,7 @@ let package = Package(
                 "Scheduling",
                 "PluginWorkers",
                 "OVirtREST",
+                "DecisionJournal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -125,6 +144,7 @@ let package = Package(
         ),
 
         .testTarget(name: "XMLSAXTests", dependencies: ["XMLSAX"]),
+        .testTarget(name: "DecisionJournalTests", dependencies: ["DecisionJournal", "Scheduling", "SchedulerServer"]),
         .testTarget(name: "XMLRPCTests", dependencies: ["XMLRPC", "XMLSAX"]),
         .testTarget(name: "DeadlinesTests", dependencies: ["Deadlines"]),
         .testTarget(name: "EmbeddedPythonTests", dependencies: ["EmbeddedPython"]),
