@@ -1,4 +1,5 @@
 import ArgumentParser
+import DecisionJournal
 import Foundation
 import Logging
 import SchedulerServer
@@ -11,7 +12,7 @@ struct SchedulerProxyCommand: AsyncParsableCommand {
         commandName: "scheduler-proxy",
         abstract: "Runs oVirt external scheduling plugins written in Python, in-process.",
         version: schedulerProxyVersion,
-        subcommands: [Serve.self, Discover.self, Run.self, Worker.self])
+        subcommands: [Serve.self, Discover.self, Run.self, Explain.self, Worker.self])
 }
 
 /// Flags shared by the subcommands that read the daemon's configuration.
@@ -123,9 +124,11 @@ struct Serve: AsyncParsableCommand {
         for problem in scheduler.registry.loadErrors {
             logger.error("plugin not loaded: \(problem)")
         }
+        let journal = configuration.openJournal(logger: logger)
         let server = HTTPServer(
             listening: listening, limits: configuration.limits, tls: tls,
-            service: SchedulerMethods(scheduler: scheduler), logger: logger)
+            service: SchedulerMethods(scheduler: scheduler, observers: [journal].compactMap { $0 }),
+            endpoints: [DecisionsEndpoint(journal: journal)], logger: logger)
         let watcher = PluginWatcher(
             scheduler: scheduler,
             interval: configuration.reloadInterval > 0 ? .seconds(configuration.reloadInterval) : nil,
@@ -135,6 +138,8 @@ struct Serve: AsyncParsableCommand {
         // cancels them all, which stops the plugin calls still running.
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
+                // Last to stop: it writes the records of the calls that finish during shutdown.
+                JournalService(journal: journal),
                 PluginCallService(
                     scheduler: scheduler, requestsInFlight: { server.hasOpenConnections }, logger: logger),
                 server, watcher,
