@@ -128,6 +128,19 @@ let package = Package(
             ]
         ),
 
+        // The status page at GET /: units, readiness, reloads and recent decisions, for a browser.
+        .target(
+            name: "StatusPage",
+            dependencies: [
+                "Scheduling",
+                "SchedulerServer",
+                "DecisionJournal",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            // The page's HTML, CSS and script, compiled in: no file to find at run time.
+            resources: [.embedInCode("status.html")]
+        ),
+
         .executableTarget(
             name: "scheduler-proxy",
             dependencies: [
@@ -136,6 +149,7 @@ let package = Package(
                 "PluginWorkers",
                 "OVirtREST",
                 "DecisionJournal",
+                "StatusPage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -145,6 +159,7 @@ let package = Package(
 
         .testTarget(name: "XMLSAXTests", dependencies: ["XMLSAX"]),
         .testTarget(name: "DecisionJournalTests", dependencies: ["DecisionJournal", "Scheduling", "SchedulerServer"]),
+        .testTarget(name: "StatusPageTests", dependencies: ["StatusPage", "Scheduling", "SchedulerServer"]),
         .testTarget(name: "XMLRPCTests", dependencies: ["XMLRPC", "XMLSAX"]),
         .testTarget(name: "DeadlinesTests", dependencies: ["Deadlines"]),
         .testTarget(name: "EmbeddedPythonTests", dependencies: ["EmbeddedPython"]),

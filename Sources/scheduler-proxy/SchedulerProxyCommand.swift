@@ -5,6 +5,7 @@ import Logging
 import SchedulerServer
 import Scheduling
 import ServiceLifecycle
+import StatusPage
 
 @main
 struct SchedulerProxyCommand: AsyncParsableCommand {
@@ -79,6 +80,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let startedAt = Date()
         var configuration = try options.load()
         if let host { configuration.host = host }
         if let port { configuration.port = port }
@@ -125,10 +127,16 @@ struct Serve: AsyncParsableCommand {
             logger.error("plugin not loaded: \(problem)")
         }
         let journal = configuration.openJournal(logger: logger)
+        let unitCounters = UnitCounters()
+        let statusPage = StatusPageEndpoint(
+            scheduler: scheduler, journal: journal, journalPath: journal?.settings.path, counters: unitCounters,
+            context: .init(
+                version: schedulerProxyVersion, startedAt: startedAt, pluginsPath: configuration.pluginsPath,
+                reloadInterval: configuration.reloadInterval, checks: { statusPageChecks(scheduler) }))
         let server = HTTPServer(
             listening: listening, limits: configuration.limits, tls: tls,
-            service: SchedulerMethods(scheduler: scheduler, observers: [journal].compactMap { $0 }),
-            endpoints: [DecisionsEndpoint(journal: journal)], logger: logger)
+            service: SchedulerMethods(scheduler: scheduler, observers: [unitCounters] + [journal].compactMap { $0 }),
+            endpoints: [DecisionsEndpoint(journal: journal), statusPage], logger: logger)
         let watcher = PluginWatcher(
             scheduler: scheduler,
             interval: configuration.reloadInterval > 0 ? .seconds(configuration.reloadInterval) : nil,
