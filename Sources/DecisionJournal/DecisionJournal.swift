@@ -23,6 +23,9 @@ public final class DecisionJournal: CallObserver, @unchecked Sendable {
     private var lastFailureLogged: ContinuousClock.Instant?
     private let writerDone = DispatchSemaphore(value: 0)
 
+    /// How long the writer lets records gather before it writes them.
+    static let batchLinger = Duration.milliseconds(20)
+
     private let writtenCounter = Counter(label: "scheduler_proxy_journal_records_written_total")
     private let droppedCounter = Counter(label: "scheduler_proxy_journal_records_dropped_total")
 
@@ -62,7 +65,8 @@ public final class DecisionJournal: CallObserver, @unchecked Sendable {
                 return false
             }
             queue.append(record)
-            lock.signal()
+            // The writer waits only for an empty queue to get a record; later ones join its batch.
+            if queue.count == 1 { lock.signal() }
             return true
         }
         if !queued { droppedCounter.increment() }
@@ -106,10 +110,16 @@ public final class DecisionJournal: CallObserver, @unchecked Sendable {
         writerDone.signal()
     }
 
-    /// Waits for records; nil once stopping and nothing is left.
+    /// Waits for records; nil once stopping and nothing is left. Once one arrives it waits a
+    /// little longer (`batchLinger`), so that a busy daemon writes a few large transactions
+    /// rather than one per call.
     private func nextBatch() -> [DecisionRecord]? {
-        lock.withLock {
+        let lingers = lock.withLock {
             while queue.isEmpty && !stopping { lock.wait() }
+            return !stopping && queue.count < settings.batchSize
+        }
+        if lingers { Thread.sleep(forTimeInterval: Self.batchLinger.seconds) }
+        return lock.withLock {
             guard !queue.isEmpty else { return nil }
             let count = min(queue.count, settings.batchSize)
             let batch = Array(queue.prefix(count))

@@ -119,6 +119,9 @@ public final class JournalStore: Sendable {
         try? group.syncShutdownGracefully()
     }
 
+    /// Rows in one INSERT: well under SQLite's limit of bound values per statement.
+    static let rowsPerInsert = 100
+
     /// Writes `records` in one transaction, then deletes what the retention settings no
     /// longer keep. Blocks its caller (the journal's writer thread).
     public func write(_ records: [DecisionRecord], maxRecords: Int, maxAge: Double, now: Double) throws {
@@ -132,9 +135,13 @@ public final class JournalStore: Sendable {
         }
         _ = try connection.query("BEGIN IMMEDIATE").wait()
         do {
-            for row in rows {
+            // One statement per chunk of rows, not per row: each statement is a trip to the
+            // connection's thread and back.
+            for chunk in stride(from: 0, to: rows.count, by: Self.rowsPerInsert) {
+                let part = rows[chunk..<min(chunk + Self.rowsPerInsert, rows.count)]
+                let values = Array(repeating: "(?, ?, ?, ?, ?)", count: part.count).joined(separator: ", ")
                 _ = try connection.query(
-                    "INSERT INTO decisions (id, time, method, vm, record) VALUES (?, ?, ?, ?, ?)", row
+                    "INSERT INTO decisions (id, time, method, vm, record) VALUES \(values)", part.flatMap { $0 }
                 ).wait()
             }
             _ = try connection.query("DELETE FROM decisions WHERE time < ?", [.float(now - maxAge)]).wait()
