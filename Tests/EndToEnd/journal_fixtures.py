@@ -7,13 +7,27 @@ from proxy_daemon import FIXTURES, daemon_binary
 
 HOSTS = ['h1', 'h2', 'h3']
 
-# A classic filter (leaves h3 out without a reason) and the score fixtures' two cost functions.
+# A classic filter (leaves h3 out without a reason), one that says why (with reject), and the
+# score fixtures' two cost functions.
 FILTERS = '''
+from scheduler_proxy import reject
+
+
 class no_h3(object):
     """Every host but h3."""
 
     def do_filter(self, hosts, vm, args):
         return [host for host in hosts if host != 'h3']
+
+
+class no_h2(object):
+    """Every host but h2, saying why."""
+
+    def do_filter(self, hosts, vm, args):
+        for host in hosts:
+            if host.startswith('h2'):
+                reject(host, 'h2 is <b>down</b> for maintenance')
+        return [host for host in hosts if not host.startswith('h2')]
 '''
 
 

@@ -173,3 +173,15 @@ def test_retention_keeps_the_newest_records(tmp_path):
     shown = explain('--config', daemon.config_path, '--json', '--last', 100)
     vms = [d['decision']['vm'] for d in json.loads(shown.stdout)['decisions']]
     assert vms == ['vm-%d' % number for number in range(11, 6, -1)]
+
+
+def test_explain_shows_the_reason_a_filter_gave(tmp_path):
+    daemon = Daemon(config=journal_config(tmp_path), config_folder=tmp_path)
+    try:
+        assert daemon.client().runFilters(['no_h3', 'no_h2'], HOSTS, 'vm-r', {})['result'] == ['h1']
+    finally:
+        assert daemon.stop() == 0
+    shown = explain('--config', daemon.config_path, '--vm', 'vm-r')
+    assert shown.returncode == 0, shown.stderr
+    assert row(shown.stdout, 'h2').split(None, 1)[1].strip() == 'rejected by no_h2: h2 is <b>down</b> for maintenance'
+    assert row(shown.stdout, 'h3').split(None, 1)[1].strip() == 'rejected by no_h3'

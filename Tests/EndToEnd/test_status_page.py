@@ -79,7 +79,7 @@ def test_the_status_page_shows_units_readiness_and_decisions_as_text(tmp_path):
     try:
         client = daemon.client()
         hosts = ['h1', HOSTILE_HOST, 'h3']
-        assert client.runFilters(['no_h3'], hosts, HOSTILE_VM, {})['result'] == ['h1', HOSTILE_HOST]
+        assert client.runFilters(['no_h3', 'no_h2'], hosts, HOSTILE_VM, {})['result'] == ['h1']
         client.runFilters(['no_h3'], HOSTS, 'vm-2', {})
         client.runCostFunctions([['memory_used', 1], ['prefers_h1', 1000]], HOSTS, 'vm-3', {})
         # Written by the journal's own thread, soon after the answers.
@@ -123,7 +123,9 @@ def test_the_status_page_shows_units_readiness_and_decisions_as_text(tmp_path):
         rows = {list(row.find_all('td'))[0].text(): [cell.text() for cell in row.find_all('td')]
                 for row in opened[0].find('table', class_='hosts').find('tbody').find_all('tr')}
         assert rows['h3'][1] == 'rejected by no_h3' and rows['h1'][1] == 'accepted'
-        assert rows[HOSTILE_HOST][1] == 'accepted'
+        # The filter's reason, markup and all, as text.
+        assert rows[HOSTILE_HOST][1] == 'rejected by no_h2: h2 is <b>down</b> for maintenance'
+        assert opened[0].find('b') is None
 
         # The cost decision's table (closed, but in the page): scores, weights, totals, the preferred host.
         cost_rows = {list(row.find_all('td'))[0].text(): [cell.text() for cell in row.find_all('td')]
