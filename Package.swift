@@ -122,6 +122,37 @@ let package = Package(
             ]
         ),
 
+        // Decision records kept in an SQLite file, written off the request path; read by
+        // `explain`, GET /decisions and the status page.
+        .target(
+            name: "DecisionJournal",
+            dependencies: [
+                "Scheduling",
+                "SchedulerServer",
+                "Deadlines",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+
+        // The status page at GET /: units, readiness, reloads and recent decisions, for a browser.
+        .target(
+            name: "StatusPage",
+            dependencies: [
+                "Scheduling",
+                "SchedulerServer",
+                "DecisionJournal",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            // The page's HTML, CSS and script, compiled in: no file to find at run time.
+            resources: [.embedInCode("status.html")]
+        ),
+
         .executableTarget(
             name: "scheduler-proxy",
             dependencies: [
@@ -131,6 +162,8 @@ let package = Package(
                 "PluginWorkers",
                 "OVirtREST",
                 "OpenNebulaRPC",
+                "DecisionJournal",
+                "StatusPage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -139,6 +172,8 @@ let package = Package(
         ),
 
         .testTarget(name: "XMLSAXTests", dependencies: ["XMLSAX"]),
+        .testTarget(name: "DecisionJournalTests", dependencies: ["DecisionJournal", "Scheduling", "SchedulerServer"]),
+        .testTarget(name: "StatusPageTests", dependencies: ["StatusPage", "Scheduling", "SchedulerServer"]),
         .testTarget(name: "XMLRPCTests", dependencies: ["XMLRPC", "XMLSAX"]),
         .testTarget(name: "DeadlinesTests", dependencies: ["Deadlines"]),
         .testTarget(name: "EmbeddedPythonTests", dependencies: ["EmbeddedPython"]),

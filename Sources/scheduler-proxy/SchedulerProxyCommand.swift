@@ -1,9 +1,11 @@
 import ArgumentParser
+import DecisionJournal
 import Foundation
 import Logging
 import SchedulerServer
 import Scheduling
 import ServiceLifecycle
+import StatusPage
 
 @main
 struct SchedulerProxyCommand: AsyncParsableCommand {
@@ -11,7 +13,7 @@ struct SchedulerProxyCommand: AsyncParsableCommand {
         commandName: "scheduler-proxy",
         abstract: "Runs oVirt external scheduling plugins written in Python, in-process.",
         version: schedulerProxyVersion,
-        subcommands: [Serve.self, Discover.self, Run.self, New.self, Worker.self])
+        subcommands: [Serve.self, Discover.self, Run.self, Explain.self, New.self, Worker.self])
 }
 
 /// Flags shared by the subcommands that read the daemon's configuration.
@@ -83,6 +85,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let startedAt = Date()
         var configuration = try options.load()
         if let host { configuration.host = host }
         if let port { configuration.port = port }
@@ -129,12 +132,20 @@ struct Serve: AsyncParsableCommand {
         for problem in scheduler.registry.loadErrors {
             logger.error("plugin not loaded: \(problem)")
         }
+        let journal = configuration.openJournal(logger: logger)
+        let unitCounters = UnitCounters()
+        let statusPage = StatusPageEndpoint(
+            scheduler: scheduler, journal: journal, journalPath: journal?.settings.path, counters: unitCounters,
+            context: .init(
+                version: schedulerProxyVersion, startedAt: startedAt, pluginsPath: configuration.pluginsPath,
+                reloadInterval: configuration.reloadInterval, checks: { statusPageChecks(scheduler) }))
         let server = HTTPServer(
             listening: listening, limits: configuration.limits, tls: tls,
-            service: SchedulerMethods(scheduler: scheduler),
+            service: SchedulerMethods(scheduler: scheduler, observers: [unitCounters] + [journal].compactMap { $0 }),
             endpoints: [
+                DecisionsEndpoint(journal: journal), statusPage,
                 OpenNebulaExternalEndpoint(
-                    scheduler: scheduler, policy: configuration.openNebulaPolicy, inventory: inventory, logger: logger)
+                    scheduler: scheduler, policy: configuration.openNebulaPolicy, inventory: inventory, logger: logger),
             ], logger: logger)
         let watcher = PluginWatcher(
             scheduler: scheduler,
@@ -145,6 +156,8 @@ struct Serve: AsyncParsableCommand {
         // cancels them all, which stops the plugin calls still running.
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
+                // Last to stop: it writes the records of the calls that finish during shutdown.
+                JournalService(journal: journal),
                 PluginCallService(
                     scheduler: scheduler, requestsInFlight: { server.hasOpenConnections }, logger: logger),
                 server, watcher,

@@ -167,6 +167,9 @@ def test_garbage_requests_do_not_take_the_daemon_down(daemon):
         status, _ = post(daemon, body)
         assert status == 200
     connection = http.client.HTTPConnection('127.0.0.1', daemon.port, timeout=60)
-    connection.request('GET', '/')
-    assert connection.getresponse().status == 405
+    # GET / is the status page (a browser's), other methods than POST are refused.
+    connection.request('PUT', '/')
+    response = connection.getresponse()
+    response.read()
+    assert response.status == 405
     assert daemon.client().discover()['filters']

@@ -34,6 +34,7 @@ extension ProxyConfiguration {
             if try readPluginsKey(key, entry, folder: folder, fail) { continue }
             if try readInventoryKey(key, entry, folder: folder, fail) { continue }
             if try readWorkersKey(key, entry, folder: folder, fail) { continue }
+            if try readJournalKey(key, entry, folder: folder, fail) { continue }
             // The daemon's own.
             switch key {
             case .logLevel:

@@ -56,6 +56,15 @@ struct ProxyConfiguration: Sendable, Equatable {
     var scoring = ScoringSettings()
     /// A unit with this many calls stuck past their deadline at once is quarantined.
     var maxStuckCalls = 4
+    /// Whether decision records are kept in the journal.
+    var journal = true
+    /// The journal's SQLite file; nil: `defaultJournalPath`.
+    var journalPath: String?
+    var journalMaxRecords = 100_000
+    /// Seconds a decision record is kept.
+    var journalMaxAge = 7 * 86400.0
+    /// Records waiting to be written before new ones are dropped.
+    var journalQueueSize = 4096
 
     enum Isolation: String, Sendable, CaseIterable {
         /// Plugins run on the daemon's own threads: fastest, but a crash is the daemon's.
@@ -119,6 +128,11 @@ struct ProxyConfiguration: Sendable, Equatable {
         case scoreReport = "score_report"
         case scoreNormalization = "score_normalization"
         case maxStuckCalls = "max_stuck_calls"
+        case journal
+        case journalPath = "journal_path"
+        case journalMaxRecords = "journal_max_records"
+        case journalMaxAge = "journal_max_age"
+        case journalQueueSize = "journal_queue_size"
     }
 
     static var knownKeys: [String] { Key.allCases.map(\.rawValue) }

@@ -1,0 +1,54 @@
+import DecisionJournal
+import Foundation
+import Scheduling
+
+/// What the status page shows, as JSON (`GET /status.json`, and inlined in the page).
+public struct StatusReport: Sendable, Encodable {
+    public struct Check: Sendable, Encodable, Equatable {
+        public var name: String
+        public var ok: Bool
+        public var detail: String
+        public var failed: [String]?
+
+        public init(name: String, ok: Bool, detail: String, failed: [String]? = nil) {
+            self.name = name
+            self.ok = ok
+            self.detail = detail
+            self.failed = failed
+        }
+    }
+
+    public struct Unit: Sendable, Encodable {
+        var kind: String
+        var name: String
+        var file: String
+        var sha256: String
+        var loadedAt: Double?
+        var persistent: Bool
+        var quarantined: String?
+        var evaluations: Int
+        var failures: Int
+    }
+
+    public struct Journal: Sendable, Encodable {
+        var on: Bool
+        var path: String?
+        var counts: DecisionJournal.Counts?
+        /// Why the decisions could not be read, when they could not.
+        var error: String?
+    }
+
+    var version: String
+    var now: Double
+    var startedAt: Double
+    var ready: Bool
+    var checks: [Check]
+    var pluginsPath: String
+    var reloadInterval: Double
+    /// When the newest plugin file being served was loaded.
+    var lastLoad: Double?
+    var units: [Unit]
+    var loadErrors: [String]
+    var journal: Journal
+    var decisions: [DecisionTable]
+}
