@@ -41,11 +41,19 @@ struct ConfigurationOptions: ParsableArguments {
     }
 }
 
-func makeLogger(level: String) -> Logger {
+func makeLogger(level: String, format: ProxyConfiguration.LogFormat = .text) -> Logger {
+    let level = Logger.Level(rawValue: level) ?? .info
     LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = Logger.Level(rawValue: level) ?? .info
-        return handler
+        switch format {
+        case .text:
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        case .json:
+            var handler = JSONLogHandler(label: label)
+            handler.logLevel = level
+            return handler
+        }
     }
     return Logger(label: "scheduler-proxy")
 }
@@ -89,7 +97,20 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw StartupError(description: "\(error)")
         }
-        let logger = makeLogger(level: configuration.logLevel)
+        let logger = makeLogger(level: configuration.logLevel, format: configuration.logFormat)
+        // Before anything counts.
+        let metrics = configuration.metrics ? DaemonMetrics.bootstrap() : nil
+        logger.info(
+            "scheduler-proxy \(schedulerProxyVersion) starting",
+            metadata: [
+                "config": "\(options.config ?? "none (defaults)")", "plugins": "\(configuration.pluginsPath)",
+                "plugins_conf": "\(configuration.pluginsConfPath)", "isolation": "\(configuration.isolation.rawValue)",
+                "inventory": "\(configuration.inventory.rawValue)",
+                "listen": "\(configuration.host):\(configuration.port)",
+                "tls":
+                    "\(tls == nil ? "off" : tls!.requiresClientCertificate ? "on, client certificates required" : "on")",
+                "metrics": "\(configuration.metrics ? configuration.metricsPort.map { "port \($0)" } ?? "on" : "off")",
+            ])
         try options.checkPluginFolder(configuration)
         if let warning = options.confFolderWarning(configuration) { logger.warning("\(warning)") }
         if !configuration.ssl, configuration.sslCert != nil || configuration.sslKey != nil {
@@ -113,19 +134,40 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw StartupError(description: "\(error)")
         }
+        let metricsListening: ListeningSocket?
+        do {
+            metricsListening = try configuration.metricsPort.map {
+                try ListeningSocket.bind(host: configuration.host, port: $0)
+            }
+        } catch {
+            throw StartupError(description: "metrics_port: \(error)")
+        }
         let workers = try configuration.makeWorkers(logger: logger)
         if workers != nil {
             logger.info("plugins run in worker processes", metadata: ["workers": "\(configuration.workerCount)"])
         }
+        let inventory = try configuration.makeMeasuredInventory()
         let scheduler = try Scheduler(
             settings: configuration.pluginSettings, pythonThreads: configuration.pythonThreads,
-            inventory: try configuration.makeInventory(), workers: workers, logger: logger)
+            inventory: inventory.inventory, workers: workers, logger: logger)
         for problem in scheduler.registry.loadErrors {
             logger.error("plugin not loaded: \(problem)")
         }
+        let readiness = Readiness(scheduler: scheduler, inventory: configuration.inventory, fetches: inventory.fetches)
+        var endpoints: [any HTTPEndpoint] = [LivenessEndpoint(), ReadinessEndpoint(checks: readiness.checks)]
+        if let metrics { endpoints.append(metrics.endpoint(scheduler)) }
+        var observers: [any CallObserver] = [RequestLog(logger: logger)]
+        if let metrics { observers.append(metrics.requestObserver(scheduler)) }
+        let methods = SchedulerMethods(scheduler: scheduler, observers: observers)
         let server = HTTPServer(
-            listening: listening, limits: configuration.limits, tls: tls,
-            service: SchedulerMethods(scheduler: scheduler), logger: logger)
+            listening: listening, limits: configuration.limits, tls: tls, service: methods,
+            endpoints: metricsListening == nil ? endpoints : [], logger: logger)
+        // metrics_port: the same endpoints, TLS and limits on a listener of their own.
+        let metricsServer = metricsListening.map {
+            HTTPServer(
+                listening: $0, limits: configuration.limits, tls: tls, service: methods, endpoints: endpoints,
+                servesXMLRPC: false, logger: logger)
+        }
         let watcher = PluginWatcher(
             scheduler: scheduler,
             interval: configuration.reloadInterval > 0 ? .seconds(configuration.reloadInterval) : nil,
@@ -137,8 +179,8 @@ struct Serve: AsyncParsableCommand {
             services: [
                 PluginCallService(
                     scheduler: scheduler, requestsInFlight: { server.hasOpenConnections }, logger: logger),
-                server, watcher,
-            ],
+                server,
+            ] + (metricsServer.map { [$0] } ?? [any Service]()) + [watcher],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod
         let group = ServiceGroup(configuration: groupConfiguration)

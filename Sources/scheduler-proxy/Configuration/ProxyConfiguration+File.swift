@@ -34,6 +34,7 @@ extension ProxyConfiguration {
             if try readPluginsKey(key, entry, folder: folder, fail) { continue }
             if try readInventoryKey(key, entry, folder: folder, fail) { continue }
             if try readWorkersKey(key, entry, folder: folder, fail) { continue }
+            if try readObservabilityKey(key, entry, fail) { continue }
             // The daemon's own.
             switch key {
             case .logLevel:
