@@ -28,7 +28,7 @@ final class HTTPProtocolErrorResponder: ChannelDuplexHandler, RemovableChannelHa
             let status: HTTPResponseStatus = error == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
             let text = status == .badRequest ? "malformed HTTP request\n" : "request headers are too large\n"
             HTTPRefusalLog.record(
-                status, client: context.remoteAddress?.description,
+                status, client: context.remoteAddress,
                 reason: status == .badRequest
                     ? "malformed HTTP request (\(error))" : XMLRPCRequestHandler.reason(error), logger: logger)
             let headers = HTTPHeaders([

@@ -354,7 +354,7 @@ final class XMLRPCRequestHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 
     private func refuse(_ context: ChannelHandlerContext, status: HTTPResponseStatus, reason: String) {
-        HTTPRefusalLog.record(status, client: context.remoteAddress?.description, reason: reason, logger: logger)
+        HTTPRefusalLog.record(status, client: context.remoteAddress, reason: reason, logger: logger)
     }
 
     private func respondXML(_ context: ChannelHandlerContext, _ body: [UInt8], keepAlive: Bool) {

@@ -102,7 +102,7 @@ final class RequestHeadDeadline: ChannelInboundHandler, RemovableChannelHandler 
         }
         let reason = "the request line and headers did not arrive within header_timeout (\(seconds))"
         HTTPRefusalLog.record(
-            .requestTimeout, client: context.remoteAddress?.description, reason: reason, logger: logger)
+            .requestTimeout, client: context.remoteAddress, reason: reason, logger: logger)
         // Below the HTTP encoder: no response is under way, and the connection is closed after this one.
         let text = reason + "\n"
         let response =

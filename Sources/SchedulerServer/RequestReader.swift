@@ -218,7 +218,7 @@ final class RequestReader: ChannelInboundHandler, RemovableChannelHandler {
         progress.headReceived()
         state = .refused
         HTTPRefusalLog.record(
-            refusal.status, client: context.remoteAddress?.description, reason: refusal.reason, logger: logger)
+            refusal.status, client: context.remoteAddress, reason: refusal.reason, logger: logger)
         let text = refusal.reason + "\n"
         let headers = HTTPHeaders([
             ("Connection", "close"), ("Content-Type", "text/plain; charset=utf-8"),

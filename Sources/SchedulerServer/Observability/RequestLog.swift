@@ -17,7 +17,7 @@ public struct RequestLog: CallObserver {
         logger.info("call answered", metadata: Self.metadata(call))
     }
 
-    static func metadata(_ call: CallSummary) -> Logger.Metadata {
+    public static func metadata(_ call: CallSummary) -> Logger.Metadata {
         var metadata: Logger.Metadata = [
             "method": .string(call.method.map { logText($0, limit: 64) } ?? "-"),
             "duration_ms": .stringConvertible(Self.milliseconds(call.duration)),
