@@ -96,6 +96,11 @@ public final class HTTPServer: Service, Sendable {
             logger.info("listening on http://\(shown)")
         }
         if servesXMLRPC { SystemdReadiness.ready(status: "listening on \(shown)") }
+        let group = self.group
+        let watchdog = (servesXMLRPC ? SystemdWatchdog.interval : nil).map { interval in
+            Task { await SystemdWatchdog.feed(group, every: interval) }
+        }
+        defer { watchdog?.cancel() }
         // Cancellation before this service's turn to shut down (a grace period already over,
         // or another service failed) ends serving all the same.
         try? await gracefulShutdown()
