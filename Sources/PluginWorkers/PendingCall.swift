@@ -12,18 +12,20 @@ final class PendingCall: DeadlineBound {
     /// "filter 'name'": for the log.
     let unitDescription: String
     let timeout: Duration
-    private let delivery: Delivery<Result<UnitOutput, UnitFailure>>
+    private let delivery: Delivery<UnitCallResult>
     private let position: Int
     private struct State {
         /// Until a worker takes it or the call is answered.
         var call: PythonUnitCall?
         /// Set while a worker runs the call: the one to kill at the deadline.
         var worker: WorkerProcess?
+        /// When a worker took it.
+        var started: ContinuousClock.Instant?
     }
     private let state: Mutex<State>
 
     init(
-        id: UInt64, call: PythonUnitCall, timeout: Duration, delivery: Delivery<Result<UnitOutput, UnitFailure>>,
+        id: UInt64, call: PythonUnitCall, timeout: Duration, delivery: Delivery<UnitCallResult>,
         position: Int
     ) {
         self.id = id
@@ -43,17 +45,19 @@ final class PendingCall: DeadlineBound {
             guard !isAnswered, let call = state.call else { return nil }
             state.call = nil
             state.worker = process
+            state.started = .now
             return call
         }
     }
 
-    /// Answers the caller; false when the deadline got there first.
+    /// Answers the caller; false when the deadline got there first. `duration`: how long
+    /// the worker took, from the call sent to its answer read.
     @discardableResult
-    func answer(_ outcome: Result<UnitOutput, UnitFailure>) -> Bool {
+    func answer(_ outcome: Result<UnitOutput, UnitFailure>, duration: Duration = .zero) -> Bool {
         state.withLock { state in
             state.worker = nil
             state.call = nil
-            return delivery.deliver(outcome, at: position)
+            return delivery.deliver(UnitCallResult(outcome, duration: duration), at: position)
         }
     }
 
@@ -65,14 +69,17 @@ final class PendingCall: DeadlineBound {
             let worker = state.worker
             var failure =
                 switch why {
-                case .deadlinePassed: UnitFailure(message: "timed out after \(timeout.secondsDescription)")
+                case .deadlinePassed:
+                    UnitFailure(message: "timed out after \(timeout.secondsDescription)", status: .timeout)
                 // The words of the call pool's PythonCallStopped: the same answer either way.
-                case .shuttingDown: UnitFailure(message: "stopped: the daemon is shutting down")
+                case .shuttingDown: UnitFailure(message: "stopped: the daemon is shutting down", status: .timeout)
                 }
             if worker != nil, case .deadlinePassed = why {
                 failure.message += "; its worker process was killed and is being replaced"
             }
-            guard delivery.deliver(.failure(failure), at: position) else { return }
+            let started = state.started
+            let ran = started.map { ContinuousClock.now - $0 } ?? .zero
+            guard delivery.deliver(UnitCallResult(.failure(failure), duration: ran), at: position) else { return }
             worker?.kill()
             state.worker = nil
             state.call = nil

@@ -29,9 +29,9 @@ public final class PluginWorkerPool: PythonUnitRunner {
         }
     }
 
-    public func run(_ calls: [PlannedUnitCall]) async -> [Result<UnitOutput, UnitFailure>] {
+    public func run(_ calls: [PlannedUnitCall]) async -> [UnitCallResult] {
         if calls.isEmpty { return [] }
-        let results = await Delivery<Result<UnitOutput, UnitFailure>>.results(count: calls.count) { delivery in
+        let results = await Delivery<UnitCallResult>.results(count: calls.count) { delivery in
             for (position, planned) in calls.enumerated() {
                 let pending = PendingCall(
                     id: nextID.add(1, ordering: .relaxed).oldValue, call: planned.call, timeout: planned.timeout,
@@ -93,15 +93,16 @@ public final class PluginWorkerPool: PythonUnitRunner {
             }
             guard let call = pending.start(on: worker) else { continue }
             let outcome: Result<UnitOutput, UnitFailure>
+            let started = ContinuousClock.now
             do {
                 outcome = try worker.run(call, id: pending.id)
             } catch {
-                replace(worker, after: error, running: pending, slot: slot)
+                replace(worker, after: error, running: pending, slot: slot, ran: ContinuousClock.now - started)
                 return
             }
-            guard pending.answer(outcome) else {
+            guard pending.answer(outcome, duration: ContinuousClock.now - started) else {
                 // The deadline passed as the answer came in, and the timer killed the worker.
-                replace(worker, after: .closed, running: pending, slot: slot)
+                replace(worker, after: .closed, running: pending, slot: slot, ran: .zero)
                 return
             }
             if worker.callCount >= settings.maxCalls {
@@ -141,11 +142,13 @@ public final class PluginWorkerPool: PythonUnitRunner {
     }
 
     /// The worker failed during a call (died, was killed at the deadline, or sent garbage).
-    private func replace(_ worker: WorkerProcess, after error: FrameError, running pending: PendingCall, slot: Int) {
+    private func replace(
+        _ worker: WorkerProcess, after error: FrameError, running pending: PendingCall, slot: Int, ran: Duration
+    ) {
         let exit = worker.stop()
         let unit = pending.unitDescription
         let cause = error == .closed ? "worker died: \(exit)" : "worker failed: \(error); it was stopped (\(exit))"
-        if pending.answer(.failure(UnitFailure(message: cause))) {
+        if pending.answer(.failure(UnitFailure(message: cause)), duration: ran) {
             Self.countRestart("failed")
             logger.warning(
                 "plugin worker failed during a call; replacing it",

@@ -97,6 +97,10 @@ private enum OutcomeTag: UInt8 {
     case nothingToMove = 2
     case balance = 3
     case failure = 4
+    /// A filter's hosts with its reasons for those it left out.
+    case hostsWithReasons = 5
+    /// A failure that is not a plain error (a timeout, a unit not found): its status, then the message.
+    case classifiedFailure = 6
 }
 
 /// A frame that could not be sent or read.
@@ -191,9 +195,17 @@ struct FrameWriter {
 
     mutating func outcome(_ outcome: Result<UnitOutput, UnitFailure>) {
         switch outcome {
-        case .success(.hosts(let ids)):
+        case .success(.hosts(let ids, let reasons)) where reasons.isEmpty:
             byte(OutcomeTag.hosts.rawValue)
             strings(ids)
+        case .success(.hosts(let ids, let reasons)):
+            byte(OutcomeTag.hostsWithReasons.rawValue)
+            strings(ids)
+            integer(UInt64(reasons.count))
+            for reason in reasons {
+                string(reason.host)
+                string(reason.reason)
+            }
         case .success(.scores(let scores)):
             byte(OutcomeTag.scores.rawValue)
             integer(UInt64(scores.count))
@@ -207,8 +219,12 @@ struct FrameWriter {
             byte(OutcomeTag.balance.rawValue)
             string(decision.vm)
             strings(decision.hosts)
-        case .failure(let failure):
+        case .failure(let failure) where failure.status == .error:
             byte(OutcomeTag.failure.rawValue)
+            string(failure.message)
+        case .failure(let failure):
+            byte(OutcomeTag.classifiedFailure.rawValue)
+            string(failure.status.rawValue)
             string(failure.message)
         }
     }
@@ -350,6 +366,17 @@ struct FrameReader {
             return .success(.balance(BalanceDecision(vm: try string(), hosts: try strings())))
         case .failure:
             return .failure(UnitFailure(message: try string()))
+        case .hostsWithReasons:
+            let ids = try strings()
+            let count = try count()
+            var reasons: [HostReason] = []
+            reasons.reserveCapacity(count)
+            for _ in 0..<count { reasons.append(HostReason(host: try string(), reason: try string())) }
+            return .success(.hosts(ids, reasons: reasons))
+        case .classifiedFailure:
+            let code = try string()
+            guard let status = UnitStatus(rawValue: code) else { throw .malformed("unknown unit status \(code)") }
+            return .failure(UnitFailure(message: try string(), status: status))
         case nil:
             throw .malformed("unknown outcome")
         }

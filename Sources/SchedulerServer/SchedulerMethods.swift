@@ -39,6 +39,7 @@ public struct SchedulerMethods: Sendable {
         let large = MemoryTrimmer.shared.begin(bytes: body.count)
         defer { MemoryTrimmer.shared.end(large) }
         let deadline = RequestDeadline(after: scheduler.settings.requestTimeout)
+        let arrival = DecisionArrival()
         let decoding: @Sendable () -> Result<XMLRPCMethodCall, XMLRPCDecodingError> = {
             Result { () throws(XMLRPCDecodingError) in try XMLRPCDecoder.decodeMethodCall(body) }
         }
@@ -61,14 +62,17 @@ public struct SchedulerMethods: Sendable {
             return XMLRPCEncoder.encodeFault(fault)
         }
         summary.method = call.methodName
+        var decision: DecisionRecord?
         do {
-            let answer = try await dispatch(call, deadline: deadline)
+            let answer = try await dispatch(call, deadline: deadline, decision: &decision)
             if case .struct(let members) = answer, case .int(let code)? = members["result_code"] {
                 summary.resultCode = Int(code)
             }
+            summary.decision = decision.map { arrival.completed($0, call) }
             return XMLRPCEncoder.encodeResponse(answer)
         } catch {
             summary.fault = error
+            summary.decision = arrival.faulted(call, error)
             return XMLRPCEncoder.encodeFault(error)
         }
     }
@@ -82,6 +86,14 @@ public struct SchedulerMethods: Sendable {
 
     func dispatch(
         _ call: XMLRPCMethodCall, deadline: RequestDeadline? = nil
+    ) async throws(XMLRPCFault) -> XMLRPCValue {
+        var decision: DecisionRecord?
+        return try await dispatch(call, deadline: deadline, decision: &decision)
+    }
+
+    /// `decision`: the scheduling calls' record, as the scheduler made it.
+    func dispatch(
+        _ call: XMLRPCMethodCall, deadline: RequestDeadline? = nil, decision: inout DecisionRecord?
     ) async throws(XMLRPCFault) -> XMLRPCValue {
         guard let method = Method(rawValue: call.methodName) else {
             throw XMLRPCFault(
@@ -98,6 +110,7 @@ public struct SchedulerMethods: Sendable {
                     try arguments.strings(0, "filter names"), hosts: try arguments.strings(1, "hosts"),
                     vm: try arguments.string(2, "vm"), properties: try arguments.properties(3), deadline: deadline)
             }
+            decision = report.decision
             return envelope(report) { .array($0.map { .string($0) }) }
         case .runCostFunctions:
             let report = try await readable(arguments) {
@@ -105,6 +118,7 @@ public struct SchedulerMethods: Sendable {
                     try arguments.weightedNames(0), hosts: try arguments.strings(1, "hosts"),
                     vm: try arguments.string(2, "vm"), properties: try arguments.properties(3), deadline: deadline)
             }
+            decision = report.decision
             return envelope(report) { costs in
                 // `[host, cost]`, or `[host, score, unit]` (score_report = per_unit): the engine reads both.
                 .array(
@@ -118,8 +132,9 @@ public struct SchedulerMethods: Sendable {
                     try arguments.string(0, "balance name"), hosts: try arguments.strings(1, "hosts"),
                     properties: try arguments.properties(2), deadline: deadline)
             }
-            return envelope(report) { decision in
-                .array([.string(decision.vm), .array(decision.hosts.map { .string($0) })])
+            decision = report.decision
+            return envelope(report) { balance in
+                .array([.string(balance.vm), .array(balance.hosts.map { .string($0) })])
             }
         case .matchmake:
             let resources = try arguments.strings(0, "resources")
@@ -141,6 +156,7 @@ public struct SchedulerMethods: Sendable {
                 }
                 return try matched.get()
             }
+            decision = report.decision
             return envelope(report) { .array($0.map { .string($0) }) }
         case .listMethods:
             return .array(Method.allCases.map { .string($0.rawValue) })

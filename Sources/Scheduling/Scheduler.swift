@@ -123,29 +123,53 @@ public final class Scheduler: Sendable {
         deadline: RequestDeadline? = nil
     ) async throws(RequestError) -> SchedulingReport<[String]> {
         try Self.checkUnitCount(names.count, "filter")
-        let request = try await prepare(hosts: hosts, vm: vm, result: [String](), deadline: deadline)
+        let request = try await prepare(
+            method: "runFilters", hosts: hosts, vm: vm, result: [String](), deadline: deadline)
         let hostIDs = request.arguments.hostIDs
         var report = request.report
         let outcomes = await runUnits(names.map { ($0, UnitKind.filter) }, request, properties, &report)
         var index = HostIndex(hostIDs)
         var accepted = [Bool](repeating: true, count: hostIDs.count)
+        var rejections = [[Rejection]](repeating: [], count: hostIDs.count)
+        var rejectedBy: [FilterRejections] = []
         var succeeded = 0
         for (name, outcome) in zip(names, outcomes) {
-            guard case .success(.hosts(let ids)) = outcome else { continue }
+            guard case .success(.hosts(let ids, let reasons)) = outcome.outcome else { continue }
             var marked = [Bool](repeating: false, count: hostIDs.count)
             let unknown = index.mark(ids, in: &marked)
             logUnknownHosts(unknown, unit: name)
+            let reasonAt = Self.reasonPositions(reasons, marked: marked, &index)
+            var filter = FilterRejections(unit: name)
             for position in accepted.indices where !marked[position] {
                 accepted[position] = false
+                let rejection = Rejection(unit: name, reason: reasonAt[position])
+                rejections[position].append(rejection)
+                filter.add(host: hostIDs[position], rejection.reason)
             }
+            rejectedBy.append(filter)
             succeeded += 1
         }
         if succeeded > 0 {
             report.result = zip(hostIDs, accepted).compactMap { host, keep in keep ? host : nil }
+            if report.result.isEmpty, !hostIDs.isEmpty {
+                // The engine only logs "filtered out by external filter [a, b]": each filter
+                // says in its plugin errors which hosts it left out and why.
+                for filter in rejectedBy where filter.rejected > 0 {
+                    report.addPluginError(filter.unit, filter.summary(of: hostIDs.count))
+                }
+            }
         } else {
             report.result = hostIDs
             if !names.isEmpty { report.errors.append("all filters failed; every host is returned unfiltered") }
         }
+        if !names.isEmpty {
+            report.decision.hostOutcomes = hostIDs.indices.map { position in
+                HostRecord(
+                    host: hostIDs[position], accepted: succeeded == 0 || accepted[position],
+                    rejections: rejections[position])
+            }
+        }
+        report.recordAnswer(hosts: report.result)
         return report
     }
 
@@ -160,17 +184,23 @@ public final class Scheduler: Sendable {
         deadline: RequestDeadline? = nil
     ) async throws(RequestError) -> SchedulingReport<[HostCost]> {
         try Self.checkUnitCount(functions.count, "cost function")
-        let request = try await prepare(hosts: hosts, vm: vm, result: [HostCost](), deadline: deadline)
+        let request = try await prepare(
+            method: "runCostFunctions", hosts: hosts, vm: vm, result: [HostCost](), deadline: deadline)
         var report = request.report
         let outcomes = await runUnits(
             functions.map { ($0.name, UnitKind.score) }, request, properties, &report)
-        var table = CostTable(hosts: request.arguments.hostIDs, settings: settings.scoring)
+        for (position, function) in functions.enumerated() {
+            report.decision.units[position].weight = function.weight
+        }
+        var table = CostTable(hosts: request.arguments.hostIDs, settings: settings.scoring, recording: true)
         for (function, outcome) in zip(functions, outcomes) {
-            guard case .success(.scores(let scores)) = outcome else { continue }
+            guard case .success(.scores(let scores)) = outcome.outcome else { continue }
             logUnknownHosts(
                 table.add(unit: function.name, weight: function.weight, scores: scores), unit: function.name)
         }
         report.result = table.costs
+        if !functions.isEmpty { report.decision.hostOutcomes = table.hostRecords }
+        report.recordAnswer(costs: report.result)
         return report
     }
 
@@ -182,14 +212,17 @@ public final class Scheduler: Sendable {
         _ name: String, hosts: [String], properties: [String: String], deadline: RequestDeadline? = nil
     ) async throws(RequestError) -> SchedulingReport<BalanceDecision> {
         let request = try await prepare(
-            hosts: hosts, vm: nil, result: BalanceDecision.nothingToMove, deadline: deadline)
+            method: "runLoadBalancing", hosts: hosts, vm: nil, result: BalanceDecision.nothingToMove,
+            deadline: deadline)
         var report = request.report
         let outcome = await runUnits([(name, .balance)], request, properties, &report)[0]
-        if case .success(.balance(let decision?)) = outcome {
+        if case .success(.balance(let decision?)) = outcome.outcome {
             let (usable, problems) = BalanceCheck(hosts: request.arguments.hostIDs).checked(decision)
             report.result = usable
             for problem in problems { report.addPluginError(name, problem) }
         }
+        report.decision.balance = BalanceRecord(unit: name, vm: report.result.vm, candidates: report.result.hosts)
+        report.recordAnswer(hosts: report.result.hosts)
         return report
     }
 
@@ -215,7 +248,7 @@ public final class Scheduler: Sendable {
     /// Reads the host and VM arguments (parsing XML on a request thread, asking the
     /// inventory) without the GIL.
     private func prepare<Result: Sendable>(
-        hosts: [String], vm: String?, result: Result, deadline: RequestDeadline?
+        method: String, hosts: [String], vm: String?, result: Result, deadline: RequestDeadline?
     ) async throws(RequestError) -> PreparedRequest<Result> {
         let deadline = deadline ?? RequestDeadline(after: settings.requestTimeout)
         let resolved = try await resolver.resolve(hosts: hosts, vm: vm, threads: threads, deadline: deadline)
@@ -223,6 +256,9 @@ public final class Scheduler: Sendable {
         report.errors = resolved.errors
         report.hosts = resolved.arguments.hostIDs
         report.unknownToInventory = resolved.unknownToInventory
+        report.decision.method = method
+        report.decision.hosts = report.hosts
+        if vm != nil { report.decision.vm = DecisionRecord.shortVM(resolved.arguments.vmID) }
         if !resolved.unknownToInventory.isEmpty {
             logger.debug(
                 "ids unknown to the inventory were passed as plain ids",
@@ -235,7 +271,7 @@ public final class Scheduler: Sendable {
     private func runUnits<Result>(
         _ requested: [(name: String, kind: UnitKind)], _ request: PreparedRequest<Result>,
         _ properties: [String: String], _ report: inout SchedulingReport<Result>
-    ) async -> [Swift.Result<UnitOutput, UnitFailure>] {
+    ) async -> [UnitCallResult] {
         let registry = self.registry
         // Properties checks and the built-in units are CPU work of unbounded size: done on a
         // request thread, each unit's outcome kept as it comes, so that at the deadline the
@@ -250,7 +286,9 @@ public final class Scheduler: Sendable {
                 if let unit = registry.unit(entry.kind, named: entry.name) {
                     plan = self.plan(unit, arguments, properties, deadline: deadline)
                 } else {
-                    plan = .answered(.failure(UnitFailure(message: "plugin not found: '\(entry.name)'")))
+                    plan = .answered(
+                        UnitCallResult(
+                            .failure(UnitFailure(message: "plugin not found: '\(entry.name)'", status: .notFound))))
                 }
                 planned.withLock { $0[position] = plan }
             }
@@ -267,19 +305,19 @@ public final class Scheduler: Sendable {
             return inlineSteps <= Self.inlineCheckSteps
         }
         let finished = isCheap ? planning() : await threads.run(until: deadline, planning)
-        var outcomes = [Swift.Result<UnitOutput, UnitFailure>?](repeating: nil, count: requested.count)
+        var outcomes = [UnitCallResult?](repeating: nil, count: requested.count)
         var pythonCalls: [(position: Int, call: PlannedUnitCall)] = []
         let plans = planned.withLock { $0 }
         for (position, plan) in plans.enumerated() {
             switch plan {
             case .answered(let outcome): outcomes[position] = outcome
             case .python(let call): pythonCalls.append((position, call))
-            case nil: outcomes[position] = .failure(UnitFailure(message: deadline.message))
+            case nil: outcomes[position] = UnitCallResult(.failure(Self.notRun(deadline)))
             }
         }
         if finished != true {
             // Past the deadline: the Python units planned are not started any more.
-            for (position, _) in pythonCalls { outcomes[position] = .failure(UnitFailure(message: deadline.message)) }
+            for (position, _) in pythonCalls { outcomes[position] = UnitCallResult(.failure(Self.notRun(deadline))) }
             pythonCalls = []
         }
         // All of a request's Python units in one batch: one hand-off to the runner; each
@@ -290,31 +328,43 @@ public final class Scheduler: Sendable {
                 outcomes[position] = result
             }
         }
-        var answered: [Swift.Result<UnitOutput, UnitFailure>] = []
+        var answered: [UnitCallResult] = []
+        answered.reserveCapacity(requested.count)
+        report.decision.units.reserveCapacity(requested.count)
         for (entry, outcome) in zip(requested, outcomes) {
-            let outcome = outcome ?? .failure(UnitFailure(message: "not run"))
+            let outcome = outcome ?? UnitCallResult(.failure(UnitFailure(message: "not run")))
             answered.append(outcome)
-            switch outcome {
+            var record = UnitRecord(
+                name: entry.name, kind: entry.kind.rawValue, status: .ok, duration: outcome.duration.seconds)
+            switch outcome.outcome {
             case .failure(let failure):
                 logger.warning(
                     "unit failed", metadata: ["unit": "\(logText(entry.name))", "error": "\(logText(failure.message))"])
                 report.addPluginError(entry.name, failure.message)
                 report.unitOutcomes.append((entry.name, .failed(failure.message)))
-            case .success(.hosts(let ids)):
+                record.status = failure.status
+                record.error = failure.message
+            case .success(.hosts(let ids, _)):
                 report.unitOutcomes.append((entry.name, .accepted(ids)))
             case .success(.scores(let scores)):
                 report.unitOutcomes.append((entry.name, .scored(scores)))
             case .success(.balance(let decision)):
                 report.unitOutcomes.append((entry.name, .balanced(decision)))
             }
+            report.decision.units.append(record)
         }
         return answered
+    }
+
+    /// A unit the request's deadline left no time for.
+    private static func notRun(_ deadline: RequestDeadline) -> UnitFailure {
+        UnitFailure(message: deadline.message, status: .timeout)
     }
 
     /// How one unit's call goes: answered at once (refused properties, a built-in unit,
     /// no time left), or a Python call for the runner.
     private enum CallPlan: Sendable {
-        case answered(Swift.Result<UnitOutput, UnitFailure>)
+        case answered(UnitCallResult)
         case python(PlannedUnitCall)
     }
 
@@ -323,25 +373,30 @@ public final class Scheduler: Sendable {
         deadline: RequestDeadline
     ) -> CallPlan {
         if let quarantined = unit.quarantine.reason {
-            return .answered(.failure(UnitFailure(message: quarantined)))
+            return .answered(UnitCallResult(.failure(UnitFailure(message: quarantined, status: .quarantined))))
         }
         var merged = unit.defaults
         merged.merge(properties) { _, sent in sent }
         if let violation = unit.rules.violation(in: merged, deadline: deadline) {
-            return .answered(.failure(UnitFailure(message: violation)))
+            return .answered(UnitCallResult(.failure(UnitFailure(message: violation, status: .refused))))
         }
         switch unit.implementation {
         case .native(let native):
             // Swift, without the GIL, on this request thread, stopping at the deadline.
-            return .answered(
-                Swift.Result { () throws(UnitFailure) in
-                    try native.run(arguments, properties: merged, deadline: deadline)
-                })
+            let started = ContinuousClock.now
+            let outcome = Swift.Result { () throws(UnitFailure) in
+                try native.run(arguments, properties: merged, deadline: deadline)
+            }
+            return .answered(UnitCallResult(outcome, duration: ContinuousClock.now - started))
         case .python, .pythonElsewhere:
             let remaining = deadline.instant - ContinuousClock.now
             guard remaining > .zero else {
                 return .answered(
-                    .failure(UnitFailure(message: "not run: the request's deadline (request_timeout) had passed")))
+                    UnitCallResult(
+                        .failure(
+                            UnitFailure(
+                                message: "not run: the request's deadline (request_timeout) had passed",
+                                status: .timeout))))
             }
             let call = PythonUnitCall(
                 kind: unit.info.kind, unit: unit.info.name, arguments: arguments, properties: merged,

@@ -170,12 +170,16 @@ private final class FakeRunner: PythonUnitRunner {
     var timeouts: [Duration] { asked.withLock { $0.timeouts } }
     var reloads: Int { asked.withLock { $0.reloads } }
 
-    func run(_ calls: [PlannedUnitCall]) async -> [Result<UnitOutput, UnitFailure>] {
+    func run(_ calls: [PlannedUnitCall]) async -> [UnitCallResult] {
         asked.withLock {
             $0.batches.append(calls.map(\.call))
             $0.timeouts += calls.map(\.timeout)
         }
-        return calls.map { outcomes[$0.call.unit] ?? .failure(UnitFailure(message: "the fake has no \($0.call.unit)")) }
+        return calls.map {
+            UnitCallResult(
+                outcomes[$0.call.unit] ?? .failure(UnitFailure(message: "the fake has no \($0.call.unit)")),
+                duration: .milliseconds(2))
+        }
     }
 
     func pluginsReloaded() {

@@ -182,10 +182,13 @@ public struct AnswerRecord: Sendable, Codable, Equatable {
 public struct HostCostRecord: Sendable, Codable, Equatable {
     public var host: String
     public var cost: Double
+    /// With `score_report = per_unit`: the cost function the score is from.
+    public var unit: String?
 
-    public init(host: String, cost: Double) {
+    public init(host: String, cost: Double, unit: String? = nil) {
         self.host = host
         self.cost = cost
+        self.unit = unit
     }
 }
 

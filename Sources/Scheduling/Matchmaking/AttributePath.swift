@@ -19,8 +19,11 @@ struct AttributePath: Sendable {
     /// ASCII-lowercased UTF-8 of each segment: compared byte by byte, without building a
     /// lowercased copy of every element name visited.
     private let segments: [[UInt8]]
+    /// The name as written, for explanations of a rejection.
+    let name: String
 
     init(_ name: String) {
+        self.name = name
         segments = name.split(separator: "/", omittingEmptySubsequences: false).map { segment in
             segment.utf8.map(asciiLowercased)
         }

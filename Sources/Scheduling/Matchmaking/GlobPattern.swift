@@ -58,6 +58,9 @@ struct GlobPattern: Sendable {
         }
     }
 
+    /// The pattern as written, for explanations of a rejection.
+    let source: String
+
     /// The compiled form: state k means "the first k elements matched"; bit k of a mask is
     /// state k, in words of 64.
     private let words: Int
@@ -76,6 +79,7 @@ struct GlobPattern: Sendable {
     private let brackets: [(state: Int, bracket: Bracket)]
 
     init(_ pattern: String) throws(Invalid) {
+        source = pattern
         let characters = Array(pattern)
         guard characters.count <= Self.maximumLength else {
             throw Invalid(

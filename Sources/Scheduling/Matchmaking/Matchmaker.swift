@@ -23,34 +23,58 @@ public enum Matchmaker {
                 throw RequestError("resource \(position + 1) is not readable XML: \(error)")
             }
         }
+        var record = MatchmakingRecord(entities: entities)
+        var report = try match(entities, requirements: requirements, rank: rank, deadline: deadline, &record)
+        report.decision = record.decision(report)
+        return report
+    }
+
+    private static func match(
+        _ entities: [Entity], requirements: String, rank: String, deadline: RequestDeadline?,
+        _ record: inout MatchmakingRecord
+    ) throws(RequestError) -> SchedulingReport<[String]> {
+        func checkDeadline() throws(RequestError) {
+            if let deadline, deadline.hasPassed { throw RequestError(deadline.message) }
+        }
         var report = SchedulingReport(result: [String]())
         let requirement: Requirement
         do {
             requirement = try Requirement(parsing: requirements)
         } catch {
             report.errors.append("requirements: \(error)")
+            record.failed(.requirements, "\(error)")
             return report
         }
+        var started = ContinuousClock.now
         var matches: [Entity] = []
-        for entity in entities {
+        for (position, entity) in entities.enumerated() {
             try checkDeadline()
-            if requirement.isSatisfied(by: entity.element, deadline: deadline) { matches.append(entity) }
+            if let why = requirement.explanation(for: entity.element, deadline: deadline) {
+                record.reject(position, why)
+            } else {
+                matches.append(entity)
+            }
         }
         // Comparisons past the deadline were cut short: that answer must not stand.
         try checkDeadline()
+        record.ran(.requirements, since: started)
         let ranking: Rank
         do {
             ranking = try Rank(parsing: rank)
         } catch {
             report.errors.append("rank: \(error)")
+            record.failed(.rank, "\(error)")
             report.result = matches.map(\.id)
             return report
         }
+        started = ContinuousClock.now
         var ranked: [(position: Int, rank: Int)] = []
         for (position, entity) in matches.enumerated() {
             try checkDeadline()
             ranked.append((position, ranking.value(for: entity.element)))
         }
+        record.ran(.rank, since: started)
+        record.ranks = ranked.map(\.rank)
         report.result = ranked.sorted { $0.rank != $1.rank ? $0.rank > $1.rank : $0.position < $1.position }
             .map { matches[$0.position].id }
         return report

@@ -45,7 +45,7 @@ enum NativeUnit: String, CaseIterable, Sendable {
         _ arguments: UnitArguments, properties: [String: String], deadline: RequestDeadline? = nil
     ) throws(UnitFailure) -> UnitOutput {
         func checkDeadline() throws(UnitFailure) {
-            if let deadline, deadline.hasPassed { throw UnitFailure(message: deadline.message) }
+            if let deadline, deadline.hasPassed { throw UnitFailure(message: deadline.message, status: .timeout) }
         }
         switch self {
         case .requirements:
@@ -57,15 +57,19 @@ enum NativeUnit: String, CaseIterable, Sendable {
             }
             try Self.requireDescribedHosts(arguments, unit: rawValue)
             var accepted: [String] = []
+            var reasons: [HostReason] = []
             for position in arguments.hostIDs.indices {
                 try checkDeadline()
-                if requirement.isSatisfied(by: Self.element(arguments.host(at: position)), deadline: deadline) {
+                let element = Self.element(arguments.host(at: position))
+                if let why = requirement.explanation(for: element, deadline: deadline) {
+                    reasons.append(HostReason(host: arguments.hostIDs[position], reason: why))
+                } else {
                     accepted.append(arguments.hostIDs[position])
                 }
             }
             // Comparisons past the deadline were cut short: that answer must not stand.
             try checkDeadline()
-            return .hosts(accepted)
+            return .hosts(accepted, reasons: reasons)
         case .rank:
             let rank: Rank
             do {
@@ -90,15 +94,39 @@ enum NativeUnit: String, CaseIterable, Sendable {
             try Self.requireDescribedHosts(arguments, unit: rawValue)
             let memory = Self.number(vm.element, "memory") ?? 0
             let cpus = Self.cpuCount(vm.element)
-            return .hosts(
-                arguments.hostIDs.indices.compactMap { position in
-                    guard let host = arguments.host(at: position)?.element,
-                        let free = Self.number(host, "max_scheduling_memory"), free >= memory,
-                        Self.cpuCount(host) >= cpus
-                    else { return nil }
-                    return arguments.hostIDs[position]
-                })
+            var accepted: [String] = []
+            var reasons: [HostReason] = []
+            for position in arguments.hostIDs.indices {
+                let id = arguments.hostIDs[position]
+                if let short = Self.shortfall(of: arguments.host(at: position)?.element, memory: memory, cpus: cpus) {
+                    reasons.append(HostReason(host: id, reason: short))
+                } else {
+                    accepted.append(id)
+                }
+            }
+            return .hosts(accepted, reasons: reasons)
         }
+    }
+
+    /// What a host lacks for the VM, in the units the XML gives (bytes of memory, CPUs);
+    /// nil when it has room.
+    static func shortfall(of host: EntityElement?, memory: Double, cpus: Double) -> String? {
+        guard let host else { return "the host is not described (no host XML or inventory entry)" }
+        guard let free = number(host, "max_scheduling_memory") else {
+            return "the host gives no max_scheduling_memory"
+        }
+        if free < memory {
+            return "not enough memory: max_scheduling_memory \(amount(free)) < the VM's memory \(amount(memory))"
+        }
+        let hostCPUs = cpuCount(host)
+        if hostCPUs < cpus {
+            return "not enough CPUs: the host has \(amount(hostCPUs)) < the VM's \(amount(cpus))"
+        }
+        return nil
+    }
+
+    private static func amount(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e18 ? String(Int64(value)) : String(value)
     }
 
     /// oVirt picks the lowest cost: the best-ranked host costs 0, the worst 1000, the others

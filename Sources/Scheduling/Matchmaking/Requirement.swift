@@ -15,7 +15,7 @@ public struct Requirement: Sendable {
     /// The expression as written, for messages and logs.
     public let source: String
     /// Nil for an empty expression, which every entity satisfies.
-    private let condition: Condition?
+    let condition: Condition?
 
     public init(parsing source: String) throws(ExpressionSyntaxError) {
         var cursor = try ExpressionCursor(source)

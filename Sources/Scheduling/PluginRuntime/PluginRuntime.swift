@@ -52,13 +52,16 @@ final class PluginRuntime: Sendable {
 /// A unit's result as the plugin gave it, checked and turned into Swift values
 /// (ids as strings), before any comparison with the request's hosts.
 public enum UnitOutput: Sendable, Equatable {
-    case hosts([String])
+    /// A filter's accepted hosts, and the reasons it gave for hosts it left out
+    /// (`reject(host, "reason")`, a built-in unit's failing condition).
+    case hosts([String], reasons: [HostReason] = [])
     case scores([(host: String, score: Double)])
     case balance(BalanceDecision?)
 
     public static func == (left: UnitOutput, right: UnitOutput) -> Bool {
         switch (left, right) {
-        case (.hosts(let left), .hosts(let right)): left == right
+        case (.hosts(let left, let leftReasons), .hosts(let right, let rightReasons)):
+            left == right && leftReasons == rightReasons
         case (.scores(let left), .scores(let right)):
             left.count == right.count && zip(left, right).allSatisfy { $0.host == $1.host && $0.score == $1.score }
         case (.balance(let left), .balance(let right)): left == right
@@ -70,9 +73,13 @@ public enum UnitOutput: Sendable, Equatable {
 /// Why a unit's call did not count.
 public struct UnitFailure: Error, Sendable, Equatable {
     public var message: String
+    /// How the call ended, for decision records and metrics: told where the failure
+    /// happens rather than read back from the message.
+    public var status: UnitStatus
 
-    public init(message: String) {
+    public init(message: String, status: UnitStatus = .error) {
         self.message = message
+        self.status = status
     }
 }
 
@@ -128,7 +135,7 @@ extension PluginRuntime {
         } catch let error as UnitFailure {
             throw error
         } catch let error as PythonError {
-            throw UnitFailure(message: Self.describe(error))
+            throw UnitFailure(message: Self.describe(error), status: error.isDeadline ? .timeout : .error)
         } catch {
             throw UnitFailure(message: "\(error)")
         }

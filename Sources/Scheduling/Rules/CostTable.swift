@@ -39,11 +39,26 @@ public struct CostTable {
     private var index: HostIndex
     private var totals: [Double]
     private var unitCosts: [HostCost] = []
+    /// Each host's scores as the decision record shows them; empty unless recording.
+    private var scoreRecords: [[ScoreRecord]]
 
-    public init(hosts: [String], settings: ScoringSettings = .init()) {
+    /// `recording`: keep each score, weight and contribution for the decision record.
+    public init(hosts: [String], settings: ScoringSettings = .init(), recording: Bool = false) {
         self.settings = settings
         index = HostIndex(hosts)
         totals = Array(repeating: 0, count: hosts.count)
+        scoreRecords = recording ? Array(repeating: [], count: hosts.count) : []
+    }
+
+    /// Each host's scores from each cost function (raw, weight, contribution) and, when
+    /// the answer sums them, its total before rounding. Empty unless recording.
+    public var hostRecords: [HostRecord] {
+        guard !scoreRecords.isEmpty else { return [] }
+        return index.hosts.indices.map { position in
+            HostRecord(
+                host: index.hosts[position], scores: scoreRecords[position],
+                total: settings.report == .summed ? totals[position] : nil)
+        }
     }
 
     /// Adds one cost function's scores; a host scored twice counts twice, as in the
@@ -65,14 +80,26 @@ public struct CostTable {
             values.append(entry.score)
             cursor = found + 1
         }
+        let recording = !scoreRecords.isEmpty
         switch settings.report {
         case .perUnit:
             for (position, value) in zip(positions, values) {
                 unitCosts.append(HostCost(host: index.hosts[position], cost: Self.engineInteger(value), unit: unit))
+                if recording {
+                    // The engine applies the factor itself.
+                    scoreRecords[position].append(
+                        ScoreRecord(unit: unit, raw: value, weight: weight, contribution: weight * value))
+                }
             }
         case .summed:
-            for (position, value) in zip(positions, Self.normalized(values, settings.normalization)) {
-                totals[position] += weight * value
+            let normalized = Self.normalized(values, settings.normalization)
+            for (offset, position) in positions.enumerated() {
+                totals[position] += weight * normalized[offset]
+                if recording {
+                    scoreRecords[position].append(
+                        ScoreRecord(
+                            unit: unit, raw: values[offset], weight: weight, contribution: weight * normalized[offset]))
+                }
             }
         }
         return unknown

@@ -16,6 +16,9 @@ public struct SchedulingReport<Result: Sendable>: Sendable {
     public var unknownToInventory: [String] = []
     /// What each requested unit answered, in request order: for `run --explain`.
     public var unitOutcomes: [(unit: String, outcome: UnitOutcome)] = []
+    /// What was decided and why. The scheduler fills in all but what only the caller knows
+    /// (the call's id, arrival time, duration and request), which `SchedulerMethods` adds.
+    public var decision = DecisionRecord(id: "", time: 0, method: "")
 
     public init(result: Result) {
         self.result = result

@@ -68,7 +68,7 @@ public final class PythonPlugins: PolicyUnitSource {
         _ unit: LoadedUnit, _ call: PythonUnitCall, sharing ids: HostIDList? = nil, _ gil: borrowing GIL
     ) throws(UnitFailure) -> UnitOutput {
         guard case .python(let target) = unit.implementation else {
-            throw UnitFailure(message: "plugin not found: '\(call.unit)'")
+            throw UnitFailure(message: "plugin not found: '\(call.unit)'", status: .notFound)
         }
         return try runtime.call(
             target, kind: call.kind, arguments: call.arguments, properties: call.properties,
@@ -80,7 +80,7 @@ public final class PythonPlugins: PolicyUnitSource {
     /// call it from Swift's cooperative pool or an event loop.
     public func callHere(_ call: PythonUnitCall) -> Result<UnitOutput, UnitFailure> {
         guard let unit = registry.unit(call.kind, named: call.unit), case .python = unit.implementation else {
-            return .failure(UnitFailure(message: "plugin not found: '\(call.unit)'"))
+            return .failure(UnitFailure(message: "plugin not found: '\(call.unit)'", status: .notFound))
         }
         return PythonInterpreter.withGIL { gil in
             Result { () throws(UnitFailure) in try self.call(unit, call, gil) }

@@ -37,6 +37,19 @@ public struct PlannedUnitCall: Sendable {
     }
 }
 
+/// What one unit's call gave, and how long it ran where it ran: on its pool thread or in
+/// its worker process, without the time it waited for one (until it was answered, when it
+/// was answered at its deadline).
+public struct UnitCallResult: Sendable {
+    public var outcome: Result<UnitOutput, UnitFailure>
+    public var duration: Duration
+
+    public init(_ outcome: Result<UnitOutput, UnitFailure>, duration: Duration = .zero) {
+        self.outcome = outcome
+        self.duration = duration
+    }
+}
+
 /// Runs the Python units of one request on their arguments: in this process
 /// (`InProcessUnitRunner`, on the call pool with the plugin runtime) or in worker
 /// processes (`PluginWorkerPool`). The scheduler decides what runs and combines the
@@ -44,7 +57,7 @@ public struct PlannedUnitCall: Sendable {
 public protocol PythonUnitRunner: Sendable {
     /// Runs the calls side by side and answers with their outcomes in the same order, each
     /// by its `timeout` at the latest; every failure is the unit's, never the request's.
-    func run(_ calls: [PlannedUnitCall]) async -> [Result<UnitOutput, UnitFailure>]
+    func run(_ calls: [PlannedUnitCall]) async -> [UnitCallResult]
 
     /// The scheduler reloaded the plugin folder: whatever serves calls from now on must
     /// run the plugins as they are on disk now.
