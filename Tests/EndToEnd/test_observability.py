@@ -56,7 +56,8 @@ def test_a_call_is_logged_at_info_with_method_result_and_duration(start_daemon):
     with pytest.raises(xmlrpc.client.Fault):
         client.no_such_method()
     lines = eventually(lambda: len(call_lines(daemon)) >= 2 and call_lines(daemon))
-    assert re.search(r'info .*method=runFilters .*result_code=0', lines[0]), lines[0]
+    assert re.search(r"info .*hosts_in=3 hosts_out=2 method=runFilters result_code=0 units=\['classic_print'\] "
+                     r"vm=vm-17 ", lines[0]), lines[0]
     assert 'duration_ms=' in lines[0]
     assert re.search(r'fault=method "no_such_method" is not supported fault_code=-32601', lines[1]), lines[1]
     assert re.search(r'scheduler-proxy \d+\.\d+\.\d+ starting', daemon.log_text())
@@ -78,6 +79,8 @@ def test_json_logs_are_one_object_per_line_with_stable_keys(start_daemon):
     assert startup['tls'] == 'off' and startup['isolation'] == 'thread'
     calls = [r for r in records if r['message'] == 'call answered']
     assert calls[0]['method'] == 'runFilters' and calls[0]['result_code'] == 0 and calls[0]['level'] == 'info'
+    assert calls[0]['hosts_in'] == 3 and calls[0]['hosts_out'] == 2 and calls[0]['vm'] == 'vm'
+    assert calls[0]['units'] == "['classic_print']"
     assert isinstance(calls[0]['duration_ms'], (int, float))
     assert calls[1]['method'] == 'no_such_method' and calls[1]['fault_code'] == -32601
     refused = next(r for r in records if r['message'] == 'HTTP request refused')
@@ -131,6 +134,14 @@ def test_metrics_parse_and_move_with_requests_failures_timeouts_and_reloads(star
     assert value(after, 'scheduler_proxy_request_duration_seconds', 'scheduler_proxy_request_duration_seconds_sum',
                  method='runFilters') >= 2  # the timed-out call alone took its 2 s deadline
     assert value(after, 'scheduler_proxy_plugin_reloads', outcome='ok') == 1
+    units = 'scheduler_proxy_unit_evaluations'
+    assert value(after, units, unit='classic_print', kind='filter', status='ok') == 3
+    assert value(after, units, unit='busy_loop', kind='filter', status='timeout') == 1
+    assert value(after, units, unit='unknown', kind='filter', status='not_found') == 1
+    assert value(after, 'scheduler_proxy_unit_duration_seconds', 'scheduler_proxy_unit_duration_seconds_sum',
+                 unit='busy_loop', kind='filter', status='timeout') >= 1.5
+    assert value(after, 'scheduler_proxy_hosts_rejected', unit='classic_print') == 3
+    assert after[units].documentation and after['scheduler_proxy_hosts_rejected'].documentation
     assert value(after, 'process_cpu_seconds') > value(before, 'process_cpu_seconds')
 
 
@@ -145,6 +156,9 @@ def test_label_values_a_client_sends_stay_bounded(start_daemon):
     methods = {sample.labels['method'] for sample in families['scheduler_proxy_requests'].samples}
     assert methods == {'other', 'runFilters'}
     assert value(families, 'scheduler_proxy_requests', method='other', outcome='fault') == 200
+    unit_labels = {sample.labels['unit'] for sample in families['scheduler_proxy_unit_evaluations'].samples}
+    assert unit_labels == {'unknown'}
+    assert value(families, 'scheduler_proxy_unit_evaluations', unit='unknown', status='not_found') == 200
     text = get(daemon, '/metrics')[2]
     assert 'made_up' not in text
     assert len(text) < 64 << 10

@@ -46,9 +46,12 @@ public final class RequestMetrics: CallObserver {
         for host in decision.hostOutcomes {
             for rejection in host.rejections { rejected[rejection.unit, default: 0] += 1 }
         }
+        guard !rejected.isEmpty else { return }
+        // Rejections name their unit; its kind is the record's (a filter, or matchmaking's requirements).
+        let kinds = Dictionary(decision.units.map { ($0.name, $0.kind) }, uniquingKeysWith: { first, _ in first })
         for (unit, count) in rejected {
-            counter(MetricCatalog.hostsRejected, [("unit", unitLabel(unit, kind: UnitKind.filter.rawValue))])
-                .increment(by: count)
+            let kind = kinds[unit] ?? UnitKind.filter.rawValue
+            counter(MetricCatalog.hostsRejected, [("unit", unitLabel(unit, kind: kind))]).increment(by: count)
         }
     }
 

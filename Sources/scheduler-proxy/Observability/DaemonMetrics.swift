@@ -25,6 +25,8 @@ struct DaemonMetrics: Sendable {
     /// Counts the calls; unit names the scheduler does not serve are counted as `unknown`.
     func requestObserver(_ scheduler: Scheduler) -> RequestMetrics {
         RequestMetrics(factory: factory) { kind, name in
+            // Matchmaking's two steps are units of their own name.
+            if kind == name, kind == "requirements" || kind == "rank" { return true }
             guard let kind = UnitKind(rawValue: kind) else { return false }
             return scheduler.registry.unit(kind, named: name) != nil
         }
