@@ -6,12 +6,16 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 import xmlrpc.client
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from proxy_daemon import Daemon, daemon_binary, eventually
+from proxy_daemon import FIXTURES, REPOSITORY, Daemon, daemon_binary, eventually
+
+sys.path.insert(0, str(REPOSITORY / 'python_plugins' / 'tests'))
+from fake_ovirt import PASSWORD, USER, FakeOvirt  # noqa: E402  (needs the path above)
 
 HOSTS = ['h1', 'h2', 'h3']
 
@@ -241,3 +245,48 @@ def test_health_endpoints_answer_only_get(start_daemon):
     response = connection.getresponse()
     assert response.status == 405 and response.getheader('Allow') == 'GET'
     connection.close()
+
+
+def ovirt_daemon(folder, url):
+    (folder / 'password').write_text(PASSWORD + '\n', encoding='utf-8')
+    return Daemon(config={'plugins_path': FIXTURES / 'plugins', 'plugins_conf_path': FIXTURES / 'plugins-conf',
+                          'inventory': 'ovirt', 'ovirt_url': url, 'ovirt_user': USER,
+                          'ovirt_password_file': 'password', 'inventory_ttl': 60}, config_folder=folder)
+
+
+def test_the_inventory_is_counted_and_its_reachability_is_readiness(tmp_path):
+    engine = FakeOvirt()
+    engine.add_host('h1', active=3)
+    engine.add_host('h2', active=7)
+    engine.start()
+    daemon = ovirt_daemon(tmp_path, engine.url)
+    try:
+        ready = json.loads(get(daemon, '/readyz')[2])
+        assert {'name': 'inventory', 'ok': True, 'detail': "the engine's API has not been asked yet"} in ready['checks']
+        client = daemon.client()
+        client.runFilters(['classic_print'], ['h1', 'h2', 'h3'], 'vm', {})
+        client.runFilters(['classic_print'], ['h1', 'h2', 'h3'], 'vm', {})
+        families = scrape(daemon)
+        # The first call fetched its three hosts and its VM; the second found them all cached.
+        assert value(families, 'scheduler_proxy_inventory_cache_misses') == 4
+        assert value(families, 'scheduler_proxy_inventory_cache_hits') == 4
+        assert value(families, 'scheduler_proxy_inventory_fetch_duration_seconds',
+                     'scheduler_proxy_inventory_fetch_duration_seconds_count') == 2
+        assert value(families, 'scheduler_proxy_inventory_fetch_errors') == 0
+        assert get(daemon, '/readyz')[0] == 200
+    finally:
+        assert daemon.stop() == 0
+        engine.stop()
+
+
+def test_readyz_says_when_the_engine_cannot_be_reached(tmp_path):
+    daemon = ovirt_daemon(tmp_path, 'http://127.0.0.1:1/ovirt-engine/api')
+    try:
+        daemon.client().runFilters(['classic_print'], ['a', 'b'], 'vm', {})
+        status, _, body = get(daemon, '/readyz')
+        assert status == 503, body
+        check = next(check for check in json.loads(body)['checks'] if check['name'] == 'inventory')
+        assert check['ok'] is False and 'connection refused' in check['detail'], check
+        assert value(scrape(daemon), 'scheduler_proxy_inventory_fetch_errors') >= 1
+    finally:
+        assert daemon.stop() == 0
