@@ -88,12 +88,12 @@ public final class HTTPServer: Service, Sendable {
         let shown = "\(address.ipAddress ?? "?"):\(address.port ?? 0)"
         if !servesXMLRPC {
             let paths = endpoints.isEmpty ? "" : " (metrics and health)"
-            logger.info("serving\(paths) on \(tls == nil ? "http" : "https")://\(shown)")
+            logger.notice("serving\(paths) on \(tls == nil ? "http" : "https")://\(shown)")
         } else if let tls {
             let clients = tls.requiresClientCertificate ? "; client certificates required" : ""
-            logger.info("listening on https://\(shown)\(clients)")
+            logger.notice("listening on https://\(shown)\(clients)")
         } else {
-            logger.info("listening on http://\(shown)")
+            logger.notice("listening on http://\(shown)")
         }
         if servesXMLRPC { SystemdReadiness.ready(status: "listening on \(shown)") }
         let group = self.group

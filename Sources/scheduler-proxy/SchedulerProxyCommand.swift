@@ -100,7 +100,7 @@ struct Serve: AsyncParsableCommand {
         let logger = makeLogger(level: configuration.logLevel, format: configuration.logFormat)
         // Before anything counts.
         let metrics = configuration.metrics ? DaemonMetrics.bootstrap() : nil
-        logger.info(
+        logger.notice(
             "scheduler-proxy \(schedulerProxyVersion) starting",
             metadata: [
                 "config": "\(options.config ?? "none (defaults)")", "plugins": "\(configuration.pluginsPath)",

@@ -67,6 +67,16 @@ def test_a_call_is_logged_at_info_with_method_result_and_duration(start_daemon):
     assert re.search(r'scheduler-proxy \d+\.\d+\.\d+ starting', daemon.log_text())
 
 
+def test_notice_level_keeps_the_startup_lines_and_leaves_out_the_call_lines(start_daemon):
+    daemon = start_daemon({'log_level': 'notice'})
+    daemon.client().runFilters(['classic_print'], HOSTS, 'vm', {})
+    assert get(daemon, '/no/such/path')[0] == 404
+    daemon.stop()
+    log = daemon.log_text()
+    assert re.search(r'notice .*scheduler-proxy \d+\.\d+\.\d+ starting', log)
+    assert call_lines(daemon) == [] and 'HTTP request refused' not in log
+
+
 def test_json_logs_are_one_object_per_line_with_stable_keys(start_daemon):
     daemon = start_daemon({'log_format': 'json'})
     client = daemon.client()
