@@ -168,7 +168,8 @@ def test_label_values_a_client_sends_stay_bounded(start_daemon):
     client.runFilters([f'made_up_filter_{index}' for index in range(200)], HOSTS, 'vm', {})
     families = scrape(daemon)
     methods = {sample.labels['method'] for sample in families['scheduler_proxy_requests'].samples}
-    assert methods == {'other', 'runFilters'}
+    assert methods == {'discover', 'runFilters', 'runCostFunctions', 'runLoadBalancing', 'matchmake',
+                       'system.listMethods', 'system.methodHelp', 'system.methodSignature', 'other', 'unreadable'}
     assert value(families, 'scheduler_proxy_requests', method='other', outcome='fault') == 200
     unit_labels = {sample.labels['unit'] for sample in families['scheduler_proxy_unit_evaluations'].samples}
     assert unit_labels == {'unknown'}

@@ -10,6 +10,11 @@ private func samples(_ registry: PrometheusCollectorRegistry) -> [String] {
     registry.emitToString().split(separator: "\n").filter { !$0.hasPrefix("#") }.map(String.init)
 }
 
+/// The methods the daemon serves (discover, the four scheduling calls, three system.* ones).
+private enum SchedulerMethodsMethodCount {
+    static let all = 8
+}
+
 private func decision(units: [UnitRecord], hosts: [HostRecord] = []) -> DecisionRecord {
     DecisionRecord(
         id: "1", time: 0, method: "runFilters", vm: "vm-1", hosts: hosts.map(\.host), units: units, hostOutcomes: hosts)
@@ -31,7 +36,12 @@ private func decision(units: [UnitRecord], hosts: [HostRecord] = []) -> Decision
         }
         observer.callFinished(CallSummary(method: "runFilters", duration: .milliseconds(1), resultCode: 0))
         observer.callFinished(CallSummary(method: nil, duration: .zero, fault: XMLRPCFault(code: -32700, message: "x")))
-        let lines = samples(factory.registry).filter { $0.hasPrefix("scheduler_proxy_requests_total") }
+        let lines = samples(factory.registry).filter {
+            $0.hasPrefix("scheduler_proxy_requests_total") && !$0.hasSuffix(" 0")
+        }
+        let series = samples(factory.registry).filter { $0.hasPrefix("scheduler_proxy_requests_total") }
+        // Every served method, `other` and `unreadable`, by three outcomes; made at start.
+        #expect(series.count == (SchedulerMethodsMethodCount.all + 2) * 3)
         #expect(
             Set(lines) == [
                 #"scheduler_proxy_requests_total{method="other",outcome="ok"} 500"#,
