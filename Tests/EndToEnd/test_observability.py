@@ -301,3 +301,28 @@ def test_readyz_says_when_the_engine_cannot_be_reached(tmp_path):
         assert value(scrape(daemon), 'scheduler_proxy_inventory_fetch_errors') >= 1
     finally:
         assert daemon.stop() == 0
+
+
+def test_worker_restarts_are_counted_by_reason(tmp_path):
+    daemon = Daemon(config={'isolation': 'process', 'worker_count': 1, 'worker_max_calls': 2,
+                            'plugins_path': FIXTURES / 'crashing-plugins',
+                            'plugins_conf_path': FIXTURES / 'crashing-plugins-conf'},
+                    config_folder=tmp_path)
+    try:
+        client = daemon.client()
+        answer = client.runFilters(['segfault'], HOSTS, 'vm', {})
+        assert 'worker died' in answer['plugin_errors']['segfault'][0]
+        for _ in range(2):
+            assert client.runCostFunctions([['worker_pid', 1]], HOSTS[:1], 'vm', {})['result_code'] == 0
+        def recycled():
+            found = scrape(daemon)
+            return value(found, 'scheduler_proxy_worker_restarts', reason='max_calls') and found
+
+        families = eventually(recycled)
+        assert value(families, 'scheduler_proxy_worker_restarts', reason='failed') == 1
+        assert value(families, 'scheduler_proxy_worker_restarts', reason='max_calls') == 1
+        # With plugins in worker processes the daemon's own call pool runs nothing.
+        ready = json.loads(get(daemon, '/readyz')[2])
+        assert {'name': 'python_threads', 'ok': True, 'detail': 'plugins run in worker processes'} in ready['checks']
+    finally:
+        assert daemon.stop() == 0
