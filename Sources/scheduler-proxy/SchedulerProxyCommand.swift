@@ -100,6 +100,7 @@ struct Serve: AsyncParsableCommand {
         let logger = makeLogger(level: configuration.logLevel, format: configuration.logFormat)
         // Before anything counts.
         let metrics = configuration.metrics ? DaemonMetrics.bootstrap() : nil
+        try options.checkPluginFolder(configuration)
         logger.notice(
             "scheduler-proxy \(schedulerProxyVersion) starting",
             metadata: [
@@ -111,7 +112,6 @@ struct Serve: AsyncParsableCommand {
                     "\(tls == nil ? "off" : tls!.requiresClientCertificate ? "on, client certificates required" : "on")",
                 "metrics": "\(configuration.metrics ? configuration.metricsPort.map { "port \($0)" } ?? "on" : "off")",
             ])
-        try options.checkPluginFolder(configuration)
         if let warning = options.confFolderWarning(configuration) { logger.warning("\(warning)") }
         if !configuration.ssl, configuration.sslCert != nil || configuration.sslKey != nil {
             logger.warning("ssl_cert or ssl_key is set but ssl = false: serving plain HTTP")
