@@ -68,6 +68,7 @@ let package = Package(
                 .embedInCode("PluginRuntime/plugin_folder.py"),
                 .embedInCode("PluginRuntime/plugin_loading.py"),
                 .embedInCode("PluginRuntime/unit_calls.py"),
+                .embedInCode("PluginRuntime/host_reasons.py"),
             ]
         ),
 

@@ -27,7 +27,8 @@ struct DecisionArrival {
         decision.id = id
         decision.time = time
         decision.method = call.methodName
-        decision.request = RecordedRequest(call)
+        // The scheduler keeps what it was given; matchmaking's is read here.
+        if decision.request == nil { decision.request = RecordedRequest(call) }
         decision.duration = (ContinuousClock.now - started).seconds
         return decision
     }
@@ -46,11 +47,6 @@ struct DecisionArrival {
 
 extension RecordedRequest {
     static let schedulingMethods: Set<String> = ["runFilters", "runCostFunctions", "runLoadBalancing", "matchmake"]
-    /// Most bytes of host, VM and property text a record keeps to run the call again: the
-    /// engine's usual requests (ids, or a cluster's XML) fit; a larger one is recorded
-    /// without its request rather than making every record of a busy daemon that large.
-    public static let maxBytes = 256 << 10
-
     /// The call's arguments as sent, when they are of the expected types and small enough;
     /// nil otherwise. `matchmake`'s resources are its hosts, and its requirements and rank
     /// are kept as the properties `requirements` and `rank`.

@@ -127,14 +127,16 @@ public final class Scheduler: Sendable {
             method: "runFilters", hosts: hosts, vm: vm, result: [String](), deadline: deadline)
         let hostIDs = request.arguments.hostIDs
         var report = request.report
-        let outcomes = await runUnits(names.map { ($0, UnitKind.filter) }, request, properties, &report)
+        report.decision.request = RecordedRequest.bounded(
+            method: "runFilters", units: names, hosts: hosts, vm: vm, properties: properties)
+        let results = await runUnits(names.map { ($0, UnitKind.filter) }, request, properties, &report)
         var index = HostIndex(hostIDs)
         var accepted = [Bool](repeating: true, count: hostIDs.count)
-        var rejections = [[Rejection]](repeating: [], count: hostIDs.count)
+        var outcomes = names.isEmpty ? [] : hostIDs.map { HostRecord(host: $0) }
         var rejectedBy: [FilterRejections] = []
         var succeeded = 0
-        for (name, outcome) in zip(names, outcomes) {
-            guard case .success(.hosts(let ids, let reasons)) = outcome.outcome else { continue }
+        for (name, result) in zip(names, results) {
+            guard case .success(.hosts(let ids, let reasons)) = result.outcome else { continue }
             var marked = [Bool](repeating: false, count: hostIDs.count)
             let unknown = index.mark(ids, in: &marked)
             logUnknownHosts(unknown, unit: name)
@@ -143,7 +145,7 @@ public final class Scheduler: Sendable {
             for position in accepted.indices where !marked[position] {
                 accepted[position] = false
                 let rejection = Rejection(unit: name, reason: reasonAt[position])
-                rejections[position].append(rejection)
+                outcomes[position].rejections.append(rejection)
                 filter.add(host: hostIDs[position], rejection.reason)
             }
             rejectedBy.append(filter)
@@ -162,13 +164,10 @@ public final class Scheduler: Sendable {
             report.result = hostIDs
             if !names.isEmpty { report.errors.append("all filters failed; every host is returned unfiltered") }
         }
-        if !names.isEmpty {
-            report.decision.hostOutcomes = hostIDs.indices.map { position in
-                HostRecord(
-                    host: hostIDs[position], accepted: succeeded == 0 || accepted[position],
-                    rejections: rejections[position])
-            }
+        for position in outcomes.indices {
+            outcomes[position].accepted = succeeded == 0 || accepted[position]
         }
+        report.decision.hostOutcomes = outcomes
         report.recordAnswer(hosts: report.result)
         return report
     }
@@ -187,12 +186,16 @@ public final class Scheduler: Sendable {
         let request = try await prepare(
             method: "runCostFunctions", hosts: hosts, vm: vm, result: [HostCost](), deadline: deadline)
         var report = request.report
+        report.decision.request = RecordedRequest.bounded(
+            method: "runCostFunctions", units: functions.map(\.name), weights: functions.map(\.weight), hosts: hosts,
+            vm: vm, properties: properties)
         let outcomes = await runUnits(
             functions.map { ($0.name, UnitKind.score) }, request, properties, &report)
         for (position, function) in functions.enumerated() {
             report.decision.units[position].weight = function.weight
         }
-        var table = CostTable(hosts: request.arguments.hostIDs, settings: settings.scoring, recording: true)
+        var table = CostTable(
+            hosts: request.arguments.hostIDs, settings: settings.scoring, recordingUnits: functions.count)
         for (function, outcome) in zip(functions, outcomes) {
             guard case .success(.scores(let scores)) = outcome.outcome else { continue }
             logUnknownHosts(
@@ -215,6 +218,8 @@ public final class Scheduler: Sendable {
             method: "runLoadBalancing", hosts: hosts, vm: nil, result: BalanceDecision.nothingToMove,
             deadline: deadline)
         var report = request.report
+        report.decision.request = RecordedRequest.bounded(
+            method: "runLoadBalancing", units: [name], hosts: hosts, vm: nil, properties: properties)
         let outcome = await runUnits([(name, .balance)], request, properties, &report)[0]
         if case .success(.balance(let decision?)) = outcome.outcome {
             let (usable, problems) = BalanceCheck(hosts: request.arguments.hostIDs).checked(decision)
@@ -286,9 +291,7 @@ public final class Scheduler: Sendable {
                 if let unit = registry.unit(entry.kind, named: entry.name) {
                     plan = self.plan(unit, arguments, properties, deadline: deadline)
                 } else {
-                    plan = .answered(
-                        UnitCallResult(
-                            .failure(UnitFailure(message: "plugin not found: '\(entry.name)'", status: .notFound))))
+                    plan = .answered(.failed("plugin not found: '\(entry.name)'", .notFound))
                 }
                 planned.withLock { $0[position] = plan }
             }
@@ -312,12 +315,12 @@ public final class Scheduler: Sendable {
             switch plan {
             case .answered(let outcome): outcomes[position] = outcome
             case .python(let call): pythonCalls.append((position, call))
-            case nil: outcomes[position] = UnitCallResult(.failure(Self.notRun(deadline)))
+            case nil: outcomes[position] = .notRun(deadline.message)
             }
         }
         if finished != true {
             // Past the deadline: the Python units planned are not started any more.
-            for (position, _) in pythonCalls { outcomes[position] = UnitCallResult(.failure(Self.notRun(deadline))) }
+            for (position, _) in pythonCalls { outcomes[position] = .notRun(deadline.message) }
             pythonCalls = []
         }
         // All of a request's Python units in one batch: one hand-off to the runner; each
@@ -356,11 +359,6 @@ public final class Scheduler: Sendable {
         return answered
     }
 
-    /// A unit the request's deadline left no time for.
-    private static func notRun(_ deadline: RequestDeadline) -> UnitFailure {
-        UnitFailure(message: deadline.message, status: .timeout)
-    }
-
     /// How one unit's call goes: answered at once (refused properties, a built-in unit,
     /// no time left), or a Python call for the runner.
     private enum CallPlan: Sendable {
@@ -373,12 +371,12 @@ public final class Scheduler: Sendable {
         deadline: RequestDeadline
     ) -> CallPlan {
         if let quarantined = unit.quarantine.reason {
-            return .answered(UnitCallResult(.failure(UnitFailure(message: quarantined, status: .quarantined))))
+            return .answered(.failed(quarantined, .quarantined))
         }
         var merged = unit.defaults
         merged.merge(properties) { _, sent in sent }
         if let violation = unit.rules.violation(in: merged, deadline: deadline) {
-            return .answered(UnitCallResult(.failure(UnitFailure(message: violation, status: .refused))))
+            return .answered(.failed(violation, .refused))
         }
         switch unit.implementation {
         case .native(let native):
@@ -391,12 +389,7 @@ public final class Scheduler: Sendable {
         case .python, .pythonElsewhere:
             let remaining = deadline.instant - ContinuousClock.now
             guard remaining > .zero else {
-                return .answered(
-                    UnitCallResult(
-                        .failure(
-                            UnitFailure(
-                                message: "not run: the request's deadline (request_timeout) had passed",
-                                status: .timeout))))
+                return .answered(.notRun("not run: the request's deadline (request_timeout) had passed"))
             }
             let call = PythonUnitCall(
                 kind: unit.info.kind, unit: unit.info.name, arguments: arguments, properties: merged,

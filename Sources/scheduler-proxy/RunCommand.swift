@@ -12,7 +12,8 @@ struct Run: AsyncParsableCommand {
               scheduler-proxy run filter max_vms requirements --hosts hosts.xml --vm vm.xml \\
                   --property 'SCHED_REQUIREMENTS=cpu/topology/cores > 2' --explain
               scheduler-proxy run score even_vm_distribution:2 rank:1 --hosts hosts.xml --vm vm.xml
-            Exits 0 when every unit succeeded, 1 when one failed (the result leaves it out, as the daemon's does).
+            Exits 0 when every unit succeeded, 1 when one failed (the result leaves it out, as the daemon's does)
+            or the filters left no host (each rejecting filter then says which hosts it rejected and why).
             """)
 
     @OptionGroup var options: ConfigurationOptions
@@ -32,7 +33,7 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "A property the engine would send, as key=value. Repeatable.")
     var property: [String] = []
 
-    @Flag(name: .long, help: "Show, per host, which unit rejected it or what each unit scored.")
+    @Flag(name: .long, help: "Show, per host, which unit rejected it and why, or what each unit scored.")
     var explain = false
 
     /// Every mistake in the flags is found here, before anything loads, so that the
@@ -138,18 +139,18 @@ struct ReportPrinter {
 
     mutating func filters(_ report: SchedulingReport<[String]>) {
         if explain {
-            let rejections = report.unitOutcomes.compactMap { unit, outcome -> (String, Set<String>)? in
-                guard case .accepted(let ids) = outcome else { return nil }
-                return (unit, Set(ids))
-            }
-            for host in report.hosts {
-                let rejectedBy = rejections.filter { !$0.1.contains(host) }.map(\.0)
+            for host in report.decision.hostOutcomes {
+                let rejectedBy = host.rejections.map(\.unit)
                 let outcome =
                     // With no filter that succeeded, the daemon returns every host unfiltered: none was accepted.
-                    rejections.isEmpty
+                    !report.decision.units.contains { $0.status == .ok }
                     ? "not filtered (every filter failed)"
                     : rejectedBy.isEmpty ? "accepted" : "rejected by \(rejectedBy.joined(separator: ", "))"
-                line("\(names.label(host)): \(outcome)")
+                line("\(names.label(host.host)): \(outcome)")
+                // The filters' own words, one line each under the host.
+                for rejection in host.rejections {
+                    if let reason = rejection.reason { line("    \(rejection.unit): \(reason)") }
+                }
             }
         } else {
             for host in report.result { line(names.label(host)) }

@@ -168,4 +168,35 @@ import Testing
         #expect(WorkerExit(waitStatus: 9).description == "killed by SIGKILL")
         #expect(WorkerExit(waitStatus: 50).description == "killed by signal 50")
     }
+
+    static let recordedOutcomes: [WorkerMessage] = [
+        .answer(
+            id: 8,
+            .success(
+                .hosts(
+                    ["h-1"],
+                    reasons: [
+                        HostReason(host: "h-2", reason: "only 1 GiB free"), HostReason(host: "h-ü", reason: ""),
+                    ]))),
+        .answer(id: 9, .failure(UnitFailure(message: "timed out after 2 s", status: .timeout))),
+        .answer(id: 10, .failure(UnitFailure(message: "plugin not found: 'x'", status: .notFound))),
+    ]
+
+    @Test(arguments: recordedOutcomes) func reasonsAndFailureKindsCrossToTheDaemon(_ message: WorkerMessage) throws {
+        #expect(try decodeFrame(message.frame()) == message)
+        let frame = message.frame()
+        for length in 4..<frame.count {
+            #expect(throws: FrameError.self) { try WorkerMessage.decode(payload: frame[4..<length]) }
+        }
+    }
+
+    @Test func anUnknownFailureKindIsRefused() {
+        var frame = WorkerMessage.answer(id: 1, .failure(UnitFailure(message: "m", status: .timeout))).frame()
+        let kind = Array("timeout".utf8)
+        let start = frame.firstRange(of: kind)!.lowerBound
+        frame.replaceSubrange(start..<start + kind.count, with: Array("tiMeout".utf8))
+        #expect(throws: FrameError.malformed("unknown unit status tiMeout")) {
+            try WorkerMessage.decode(payload: frame[4...])
+        }
+    }
 }

@@ -158,7 +158,7 @@ import Testing
 }
 
 /// Answers each unit with a fixed outcome, and remembers what it was asked.
-private final class FakeRunner: PythonUnitRunner {
+final class FakeRunner: PythonUnitRunner {
     private let outcomes: [String: Result<UnitOutput, UnitFailure>]
     private let asked = Mutex<(batches: [[PythonUnitCall]], timeouts: [Duration], reloads: Int)>(([], [], 0))
 
@@ -190,17 +190,19 @@ private final class FakeRunner: PythonUnitRunner {
 }
 
 /// A registry that never changes.
-private struct FixedUnits: PolicyUnitSource {
+struct FixedUnits: PolicyUnitSource {
     let registry: PluginRegistry
     func reload(everything: Bool) -> PluginRegistry { registry }
     func changedSinceLoad() -> Bool { false }
 }
 
-private func makeScheduler(
+func makeScheduler(
     filters: [String] = [], scores: [String] = [], balance: [String] = [], rules: String = "",
-    defaults: [String: String] = [:], timeouts: [String: Duration] = [:], runner: FakeRunner
+    defaults: [String: String] = [:], timeouts: [String: Duration] = [:], scoring: ScoringSettings = .init(),
+    builtIns: [NativeUnit] = [], runner: FakeRunner
 ) -> Scheduler {
     var registry = PluginRegistry()
+    for native in builtIns { _ = registry.add(native.loaded(timeout: .seconds(30))) }
     for (kind, names) in [(UnitKind.filter, filters), (.score, scores), (.balance, balance)] {
         for name in names {
             let unit = LoadedUnit(
@@ -213,7 +215,7 @@ private func makeScheduler(
     }
     var logger = Logger(label: "test")
     logger.logLevel = .critical
-    return Scheduler(
-        settings: PluginSettings(pluginsPath: "/nonexistent"), units: FixedUnits(registry: registry), runner: runner,
-        logger: logger)
+    var settings = PluginSettings(pluginsPath: "/nonexistent")
+    settings.scoring = scoring
+    return Scheduler(settings: settings, units: FixedUnits(registry: registry), runner: runner, logger: logger)
 }

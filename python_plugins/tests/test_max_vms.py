@@ -35,8 +35,11 @@ def test_without_the_property_the_maximum_is_100(proxy):
     assert run(proxy, [CLUSTER])['result'] == IDS
 
 
-def test_a_maximum_of_zero_accepts_no_host_and_that_is_not_an_error(proxy):
-    assert run(proxy, [CLUSTER], {'maximum_vm_count': '0'}) == {'result_code': 0, 'result': []}
+def test_a_maximum_of_zero_accepts_no_host_and_the_engine_is_told_which(proxy):
+    # No host left: the filter's plugin_errors names the hosts it rejected (the engine
+    # only reads plugin_errors, into its audit log, when result_code is not 0).
+    assert run(proxy, [CLUSTER], {'maximum_vm_count': '0'}) == {
+        'result_code': 1, 'result': [], 'plugin_errors': {'max_vms': ['rejected 50 of 50 hosts: h00; h01; h02; and 47 more']}}
 
 
 def test_a_host_whose_xml_has_no_vm_count_is_not_accepted(proxy):

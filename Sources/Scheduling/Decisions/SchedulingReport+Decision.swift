@@ -45,3 +45,29 @@ extension Duration {
         return Double(seconds) + Double(attoseconds) * 1e-18
     }
 }
+
+extension RecordedRequest {
+    /// Most bytes of host, VM and property text a record keeps to run the call again: the
+    /// engine's usual requests (ids, or a cluster's XML) fit; a larger one is recorded
+    /// without its request rather than making every record of a busy daemon that large.
+    public static let maxBytes = 256 << 10
+
+    /// The request as the scheduler was given it, sharing its arrays (no copy); nil when
+    /// its text is over `maxBytes`.
+    static func bounded(
+        method: String, units: [String], weights: [Double]? = nil, hosts: [String], vm: String?,
+        properties: [String: String]
+    ) -> RecordedRequest? {
+        var bytes = vm?.utf8.count ?? 0
+        for host in hosts {
+            bytes += host.utf8.count
+            if bytes > maxBytes { return nil }
+        }
+        for (name, value) in properties {
+            bytes += name.utf8.count + value.utf8.count
+            if bytes > maxBytes { return nil }
+        }
+        return RecordedRequest(
+            method: method, units: units, weights: weights, hosts: hosts, vm: vm, properties: properties)
+    }
+}

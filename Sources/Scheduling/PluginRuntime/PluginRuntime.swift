@@ -12,6 +12,7 @@ final class PluginRuntime: Sendable {
     let forgetFolderModules: PythonHandle
     let callUnit: PythonHandle
     let parsePrinted: PythonHandle
+    let endReasons: PythonHandle
     let entities: PythonEntityFactory
 
     /// The runtime's files, run in this order in one namespace: a file uses what the files
@@ -24,6 +25,7 @@ final class PluginRuntime: Sendable {
         ("plugin_folder.py", PackageResources.plugin_folder_py),
         ("plugin_loading.py", PackageResources.plugin_loading_py),
         ("unit_calls.py", PackageResources.unit_calls_py),
+        ("host_reasons.py", PackageResources.host_reasons_py),
     ]
 
     init(_ gil: borrowing GIL) throws(PythonError) {
@@ -44,6 +46,7 @@ final class PluginRuntime: Sendable {
         forgetFolderModules = try function("forget_folder_modules")
         callUnit = try function("call_unit")
         parsePrinted = try function("parse_printed")
+        endReasons = try function("end_reasons")
         entities = try PythonEntityFactory(runtimeNamespace: namespace, gil)
         _ = try function("install_streams").bind(gil).call()
     }
@@ -111,6 +114,8 @@ extension PluginRuntime {
                 }
             }
             let outcome = try callUnit.bind(gil).call(unit.bind(gil), callArguments, gil.int(outputLimit))
+            // Taken whatever the call did, so none are left for the thread's next call.
+            let reasons = try endReasons.bind(gil).call()
             let streamsReplaced = try outcome.item(at: 4).stringValue()
             if !streamsReplaced.isEmpty {
                 // The daemon has put the streams back already; the answer of a call that
@@ -131,7 +136,11 @@ extension PluginRuntime {
                 result = try parsePrinted.bind(gil).call(outcome.item(at: 1), gil.string(kind.rawValue))
             }
             let reader = ResultReader(kind: kind, given: GivenHosts(given.pointers, ids: arguments.hostIDs))
-            return try reader.read(result)
+            let output = try reader.read(result)
+            if case .hosts(let accepted, _) = output, !reasons.isNone {
+                return .hosts(accepted, reasons: try reader.reasons(reasons))
+            }
+            return output
         } catch let error as UnitFailure {
             throw error
         } catch let error as PythonError {
@@ -174,6 +183,16 @@ struct ResultReader {
         case .balance:
             return try balance(result)
         }
+    }
+
+    /// The (host id, reason) pairs `end_reasons` gave, bounded there.
+    func reasons(_ pairs: borrowing PyOwned) throws(PythonError) -> [HostReason] {
+        var reasons: [HostReason] = []
+        try pairs.forEachItem(limit: HostReason.maxCount) { (pair) throws(PythonError) in
+            reasons.append(
+                HostReason(host: try pair.item(at: 0).stringValue(), reason: try pair.item(at: 1).stringValue()))
+        }
+        return reasons
     }
 
     private func garbage(_ detail: String) -> PythonError {

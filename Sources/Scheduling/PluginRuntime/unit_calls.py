@@ -19,9 +19,11 @@ def _where(trace):
 
 def call_unit(unit, arguments, output_limit):
     """Runs one call with its own stdout/stderr; returns (result, stdout, stderr, overflowed,
-    how the call changed sys.stdout or sys.stderr: '' when it did not)."""
+    how the call changed sys.stdout or sys.stderr: '' when it did not). The reasons the call
+    gave for hosts it left out (host_reasons.py) are then read with end_reasons()."""
     out, err = _Sink(output_limit), _Sink(output_limit)
     _capture(out, err)
+    _local.reasons = {}
     try:
         result = unit.call(arguments)
     except Exception as error:

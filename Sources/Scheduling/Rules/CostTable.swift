@@ -42,12 +42,22 @@ public struct CostTable {
     /// Each host's scores as the decision record shows them; empty unless recording.
     private var scoreRecords: [[ScoreRecord]]
 
-    /// `recording`: keep each score, weight and contribution for the decision record.
-    public init(hosts: [String], settings: ScoringSettings = .init(), recording: Bool = false) {
+    /// `recordingUnits`: keep each score, weight and contribution of that many cost
+    /// functions for the decision record (0: keep none).
+    public init(hosts: [String], settings: ScoringSettings = .init(), recordingUnits: Int = 0) {
         self.settings = settings
         index = HostIndex(hosts)
         totals = Array(repeating: 0, count: hosts.count)
-        scoreRecords = recording ? Array(repeating: [], count: hosts.count) : []
+        guard recordingUnits > 0 else {
+            scoreRecords = []
+            return
+        }
+        // One allocation per host, not one per score as the lists grow.
+        scoreRecords = (0..<hosts.count).map { _ in
+            var scores: [ScoreRecord] = []
+            scores.reserveCapacity(recordingUnits)
+            return scores
+        }
     }
 
     /// Each host's scores from each cost function (raw, weight, contribution) and, when

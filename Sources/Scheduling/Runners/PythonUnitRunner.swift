@@ -48,6 +48,16 @@ public struct UnitCallResult: Sendable {
         self.outcome = outcome
         self.duration = duration
     }
+
+    /// A unit that was not called: it failed at once.
+    static func failed(_ message: String, _ status: UnitStatus) -> UnitCallResult {
+        UnitCallResult(.failure(UnitFailure(message: message, status: status)))
+    }
+
+    /// A unit the request's deadline left no time for.
+    static func notRun(_ message: String) -> UnitCallResult {
+        failed(message, .timeout)
+    }
 }
 
 /// Runs the Python units of one request on their arguments: in this process
