@@ -57,6 +57,7 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 "XMLSAX",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             // The plugin runtime's Python, compiled into the library as byte arrays
             // (PackageResources.streams_py, ...): no file to find at run time.
@@ -80,6 +81,7 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 "EmbeddedPython",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
 
@@ -119,6 +121,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
 
@@ -168,6 +172,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
 
@@ -183,6 +188,9 @@ let package = Package(
             name: "SchedulerServerTests",
             dependencies: [
                 "SchedulerServer", "XMLRPC", "Scheduling",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
@@ -191,6 +199,7 @@ let package = Package(
             name: "SchedulerProxyTests",
             dependencies: [
                 "scheduler-proxy", "SchedulerServer", "Scheduling", "PluginWorkers", "OVirtREST", "OpenNebulaRPC",
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "OVirtRESTTests",

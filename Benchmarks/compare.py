@@ -5,6 +5,8 @@ Every contender serves the same protocol with the same plugins (Benchmarks/plugi
   daemon          scheduler-proxy (release build), plugins embedded in-process
   baseline        another build of the daemon (--baseline-bin), for before/after in one run
   workers         the daemon with isolation = process: plugins in its worker processes
+  nometrics       the daemon with metrics = false: what counting every call and unit costs
+  quiet           the daemon with metrics = false and log_level = notice: no metrics, no line per call
   python          Python's xmlrpc.server with a threading mixin calling the plugins directly,
                   written for ids (objects only when XML arrives)
   classic         the same server, each plugin call in a new `python3 -c` process (the classic proxy's model)
@@ -96,11 +98,12 @@ GROWTH = ['runFilters 3x100', 'runFilters 3x1000', 'runFilters 3x10000']
 CONNECTIONS = (1, 16)
 
 
-def daemon_config(folder, isolation='thread', inventory=None):
-    """A scheduler.conf for the benchmark plugins, with an inventory folder if given."""
+def daemon_config(folder, isolation='thread', inventory=None, extra=''):
+    """A scheduler.conf for the benchmark plugins, with an inventory folder if given (and `extra` lines)."""
     folder = Path(tempfile.mkdtemp(prefix='scheduler-proxy-bench-', dir=folder))
     path = folder / 'scheduler.conf'
     text = 'plugins_path = %s\nplugins_conf_path = %s\nisolation = %s\n' % (PLUGINS, PLUGINS / 'conf', isolation)
+    text += extra
     if inventory:
         text += 'inventory = files\ninventory_path = %s\n' % inventory
     path.write_text(text)
@@ -299,7 +302,8 @@ def main():
                                             'words (for profiling one of them)')
     parser.add_argument('--contenders', default='daemon,workers,python,classic',
                         help='daemon (isolation = thread), baseline (--baseline-bin), workers (isolation = process), '
-                             'python, classic; --baseline-bin adds baseline after daemon')
+                             'nometrics (metrics = false), quiet (and log_level = notice), python, classic; '
+                             '--baseline-bin adds baseline after daemon')
     parser.add_argument('--baseline-bin', help='a second scheduler-proxy binary (e.g. a release build of an earlier '
                                                'commit), measured as the contender `baseline` beside `daemon`')
     parser.add_argument('--python-inventory', choices=('startup', 'request'), default='startup',
@@ -324,10 +328,11 @@ def main():
     inventory = write_inventory(Path(scratch) / 'inventory')
     binary = os.environ.get('SCHEDULER_PROXY_BIN') or str(REPOSITORY / '.build' / 'release' / 'scheduler-proxy')
 
-    def daemon(path, isolation='thread'):
+    def daemon(path, isolation='thread', extra='', log_level='info'):
         def serve(config):
-            return [path, 'serve', '--port', '0', '--config', str(config), '--log-level', 'info']
-        return serve(daemon_config(scratch, isolation)), serve(daemon_config(scratch, isolation, inventory))
+            return [path, 'serve', '--port', '0', '--config', str(config), '--log-level', log_level]
+        return (serve(daemon_config(scratch, isolation, extra=extra)),
+                serve(daemon_config(scratch, isolation, inventory, extra)))
 
     python = [sys.executable, str(BENCHMARKS / 'python_server.py'), '--port', '0', '--plugins', str(PLUGINS)]
     factories = {
@@ -335,6 +340,9 @@ def main():
         'baseline': lambda: Contender('baseline', *daemon(arguments.baseline_bin)),
         # The same daemon with its plugins in worker processes (isolation = process).
         'workers': lambda: Contender('workers', *daemon(binary, 'process')),
+        # The same daemon without what observing it costs: metrics, then the line per call too.
+        'nometrics': lambda: Contender('nometrics', *daemon(binary, extra='metrics = false\n')),
+        'quiet': lambda: Contender('quiet', *daemon(binary, extra='metrics = false\n', log_level='notice')),
         'python': lambda: Contender('python', python + ['--mode', 'inprocess'],
                                     python + ['--mode', 'inprocess', '--inventory', str(inventory),
                                               '--inventory-reads', arguments.python_inventory]),
@@ -534,6 +542,9 @@ def render(results, names, idle, peak, soak, arguments, connection_counts):
     ratios = []
     if 'daemon' in names and 'baseline' in names:
         ratios.append(('baseline', 'rps', 'daemon/baseline req/s'))
+    for quieter in ('nometrics', 'quiet'):
+        if 'daemon' in names and quieter in names:
+            ratios.append((quieter, 'rps', 'daemon/%s req/s' % quieter))
     if 'daemon' in names and 'python' in names:
         ratios.append(('python', 'rps', 'daemon/python req/s'))
     if 'daemon' in names and 'classic' in names:
@@ -658,6 +669,7 @@ def targets(results, names, median, idle, soak):
            lambda c: per_host_growth(median, growth, c)
            if len(growth) == 3 and all(has((w.name, 1, c)) for w in growth) else None)
 
+    lines += observability_cost(names, has, median)
     lines += ['', 'Targets carried over from earlier issues:']
     if has(('runFilters 3x100', 1, 'classic'), ('runFilters 3x100', 1, 'daemon')):
         value = ratio(('runFilters 3x100', 1, 'classic'), ('runFilters 3x100', 1, 'daemon'), 'p50')
@@ -671,6 +683,43 @@ def targets(results, names, median, idle, soak):
         lines.append('- daemon RSS after %d requests %.1f MB, after %d requests %.1f MB: growth %.1f MB '
                      '(target within 10 MB): %s' % (soak['first'][0], soak['first'][1], soak['last'][0],
                                                      soak['last'][1], growth_mb, verdict(abs(growth_mb) <= 10)))
+    return lines
+
+
+OBSERVABILITY_COST = 5  # issue 11: metrics (and the journal) cost under 5% of throughput at 16 connections
+
+
+def observability_cost(names, has, median):
+    """Issue 11: what observing the daemon costs at 16 connections: metrics (daemon against
+    nometrics) and the line per call (nometrics against quiet), as req/s lost and CPU added per
+    request. The target is read from the median over the workloads: on a shared machine a
+    single cell's req/s swings more than the cost being measured, and the worst of many noisy
+    ratios says more about the noise."""
+    lines = ['', 'Targets (issue 11), the cost of observing the daemon at 16 connections:']
+
+    def costs(observed, unobserved):
+        measured = [w.name for w in WORKLOADS if has((w.name, 16, observed), (w.name, 16, unobserved))]
+        lost = [100 * (1 - median(w, 16, observed, 'rps') / median(w, 16, unobserved, 'rps')) for w in measured]
+        added = [100 * (median(w, 16, observed, 'cpu_per_1000') / median(w, 16, unobserved, 'cpu_per_1000') - 1)
+                 for w in measured]
+        return measured, lost, added
+
+    def describe(measured, lost, added):
+        worst = max(zip(lost, measured))
+        return ('median over %d workloads %.1f%% (worst %.1f%%, %s); CPU per request %+.1f%% (median)'
+                % (len(measured), statistics.median(lost), worst[0], worst[1], statistics.median(added)))
+
+    if 'daemon' in names and 'nometrics' in names and costs('daemon', 'nometrics')[0]:
+        measured, lost, added = costs('daemon', 'nometrics')
+        loss = statistics.median(lost)
+        lines.append('- req/s lost to metrics, daemon against nometrics: %s (target < %d%%): %s'
+                     % (describe(measured, lost, added), OBSERVABILITY_COST,
+                        'met' if loss < OBSERVABILITY_COST else 'MISSED'))
+    else:
+        lines.append('- req/s lost to metrics: not measured in this run (--contenders daemon,nometrics)')
+    if 'nometrics' in names and 'quiet' in names and costs('nometrics', 'quiet')[0]:
+        lines.append('  (informational: req/s lost to the info line per call, nometrics against quiet: %s)'
+                     % describe(*costs('nometrics', 'quiet')))
     return lines
 
 

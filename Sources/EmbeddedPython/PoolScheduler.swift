@@ -35,6 +35,15 @@ final class PoolScheduler: @unchecked Sendable {
 
     var stuckCount: Int { lock.withLock { stuckThreads } }
 
+    /// What the threads are doing now, for metrics and readiness.
+    var threadCounts: PythonThreadCounts {
+        lock.withLock {
+            PythonThreadCounts(
+                busy: max(0, activeThreads - idleThreads - startingThreads), idle: idleThreads, stuck: stuckThreads,
+                queued: queue.count - queueHead, limit: maxThreads)
+        }
+    }
+
     /// Queues a job. If a thread is already working through the queue, it takes the
     /// job next, holding the GIL: waking more threads would only make them fight
     /// over the GIL. Should that thread block (I/O, sleep in C), the progress

@@ -32,6 +32,9 @@ public final class PythonCallPool: Sendable {
     /// Threads currently stuck in calls that passed their deadline.
     public var stuckThreads: Int { scheduler.stuckCount }
 
+    /// Busy, idle and stuck threads, and the calls waiting for one.
+    public var threadCounts: PythonThreadCounts { scheduler.threadCounts }
+
     /// Answers every call with a deadline that has not been answered yet with
     /// `PythonCallStopped`, and stops it as at its deadline: what shutting down does
     /// to the calls still running when the grace period is over.

@@ -1,6 +1,7 @@
 import Deadlines
 import Foundation
 import Logging
+import Metrics
 import Scheduling
 import Synchronization
 
@@ -77,7 +78,7 @@ public final class PluginWorkerPool: PythonUnitRunner {
     private func serveCalls(on worker: WorkerProcess, slot: Int, generation: Int) {
         while true {
             guard let pending = queue.next(generation: generation) else {
-                retire(worker, slot: slot, reason: "the plugin folder was reloaded")
+                retire(worker, slot: slot, reason: "the plugin folder was reloaded", label: "reload")
                 return
             }
             if let exit = worker.exitIfEnded() {
@@ -86,6 +87,7 @@ public final class PluginWorkerPool: PythonUnitRunner {
                     "plugin worker ended while idle; replacing it",
                     metadata: ["slot": "\(slot)", "pid": "\(worker.pid)", "exit": "\(exit)"])
                 worker.stop()
+                Self.countRestart("ended_idle")
                 queue.putBack(pending)
                 return
             }
@@ -104,13 +106,16 @@ public final class PluginWorkerPool: PythonUnitRunner {
                 return
             }
             if worker.callCount >= settings.maxCalls {
-                retire(worker, slot: slot, reason: "it answered \(worker.callCount) calls (worker_max_calls)")
+                retire(
+                    worker, slot: slot, reason: "it answered \(worker.callCount) calls (worker_max_calls)",
+                    label: "max_calls")
                 return
             }
             if let resident = worker.residentBytes(), resident > settings.maxResidentBytes {
                 retire(
                     worker, slot: slot,
-                    reason: "it uses \(resident >> 20) MB (worker_max_rss_mb is \(settings.maxResidentBytes >> 20))")
+                    reason: "it uses \(resident >> 20) MB (worker_max_rss_mb is \(settings.maxResidentBytes >> 20))",
+                    label: "max_rss")
                 return
             }
         }
@@ -144,10 +149,12 @@ public final class PluginWorkerPool: PythonUnitRunner {
         let unit = pending.unitDescription
         let cause = error == .closed ? "worker died: \(exit)" : "worker failed: \(error); it was stopped (\(exit))"
         if pending.answer(.failure(UnitFailure(message: cause)), duration: ran) {
+            Self.countRestart("failed")
             logger.warning(
                 "plugin worker failed during a call; replacing it",
                 metadata: ["slot": "\(slot)", "pid": "\(worker.pid)", "unit": "\(unit)", "cause": "\(cause)"])
         } else {
+            Self.countRestart("timeout")
             logger.warning(
                 "plugin worker killed at its call's deadline; replacing it",
                 metadata: [
@@ -157,7 +164,14 @@ public final class PluginWorkerPool: PythonUnitRunner {
         }
     }
 
-    private func retire(_ worker: WorkerProcess, slot: Int, reason: String) {
+    /// `scheduler_proxy_worker_restarts_total{reason}`: one of a few fixed words, never the
+    /// message, so the series stay few.
+    private static func countRestart(_ reason: String) {
+        Counter(label: "scheduler_proxy_worker_restarts_total", dimensions: [("reason", reason)]).increment()
+    }
+
+    private func retire(_ worker: WorkerProcess, slot: Int, reason: String, label: String) {
+        Self.countRestart(label)
         // Idle, so closing its socket ends it; the grace only matters for a wedged one.
         let exit = worker.stop(grace: .seconds(2))
         logger.info(

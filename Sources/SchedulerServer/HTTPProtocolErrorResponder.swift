@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOHTTP1
 
@@ -16,11 +17,20 @@ final class HTTPProtocolErrorResponder: ChannelDuplexHandler, RemovableChannelHa
     private var responseInProgress = false
     /// A response saying `Connection: close` was sent: it is the last one.
     private var lastResponseSent = false
+    private let logger: Logger
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let error = error as? HTTPParserError, !responseInProgress, !lastResponseSent {
             let status: HTTPResponseStatus = error == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
             let text = status == .badRequest ? "malformed HTTP request\n" : "request headers are too large\n"
+            HTTPRefusalLog.record(
+                status, client: context.remoteAddress,
+                reason: status == .badRequest
+                    ? "malformed HTTP request (\(error))" : XMLRPCRequestHandler.reason(error), logger: logger)
             let headers = HTTPHeaders([
                 ("Connection", "close"), ("Content-Type", "text/plain; charset=utf-8"),
                 ("Content-Length", String(text.utf8.count)),

@@ -48,6 +48,8 @@ public final class HTTPServer: Service, Sendable {
     private let tls: ServerTLS?
     private let service: SchedulerMethods
     private let endpoints: [any HTTPEndpoint]
+    /// False for a listener of its own for the endpoints (`metrics_port`): no XML-RPC there.
+    private let servesXMLRPC: Bool
     private let logger: Logger
     private let group: any EventLoopGroup
     private let boundAddress = NIOLockedValueBox<SocketAddress?>(nil)
@@ -56,10 +58,12 @@ public final class HTTPServer: Service, Sendable {
 
     /// - Parameter listening: bound with `ListeningSocket.bind` before the plugins load.
     /// - Parameter endpoints: the paths answered besides XML-RPC, asked in order.
+    /// - Parameter servesXMLRPC: false for a listener that answers only `endpoints`.
     public init(
         listening: ListeningSocket, limits: Limits = .init(), tls: ServerTLS? = nil, service: SchedulerMethods,
-        endpoints: [any HTTPEndpoint] = [], logger: Logger
+        endpoints: [any HTTPEndpoint] = [], servesXMLRPC: Bool = true, logger: Logger
     ) {
+        self.servesXMLRPC = servesXMLRPC
         self.listening = listening
         self.limits = limits
         self.tls = tls
@@ -82,17 +86,25 @@ public final class HTTPServer: Service, Sendable {
         boundAddress.withLockedValue { $0 = channel.localAddress }
         let address = channel.localAddress ?? listening.address
         let shown = "\(address.ipAddress ?? "?"):\(address.port ?? 0)"
-        if let tls {
+        if !servesXMLRPC {
+            let paths = endpoints.isEmpty ? "" : " (metrics and health)"
+            logger.notice("serving\(paths) on \(tls == nil ? "http" : "https")://\(shown)")
+        } else if let tls {
             let clients = tls.requiresClientCertificate ? "; client certificates required" : ""
-            logger.info("listening on https://\(shown)\(clients)")
+            logger.notice("listening on https://\(shown)\(clients)")
         } else {
-            logger.info("listening on http://\(shown)")
+            logger.notice("listening on http://\(shown)")
         }
-        SystemdReadiness.ready(status: "listening on \(shown)")
+        if servesXMLRPC { SystemdReadiness.ready(status: "listening on \(shown)") }
+        let group = self.group
+        let watchdog = (servesXMLRPC ? SystemdWatchdog.interval : nil).map { interval in
+            Task { await SystemdWatchdog.feed(group, every: interval) }
+        }
+        defer { watchdog?.cancel() }
         // Cancellation before this service's turn to shut down (a grace period already over,
         // or another service failed) ends serving all the same.
         try? await gracefulShutdown()
-        SystemdReadiness.stopping()
+        if servesXMLRPC { SystemdReadiness.stopping() }
         logger.info("shutting down: no new connections; finishing requests in flight")
         try? await channel.close()
         await quiesce()
@@ -107,7 +119,10 @@ public final class HTTPServer: Service, Sendable {
         let connections = self.connections
         let pendingBodies = self.pendingBodies
         let listening = self.listening
-        ForkedChildSockets.protect(listening: listening.descriptor, port: listening.address.port ?? 0)
+        let servesXMLRPC = self.servesXMLRPC
+        if servesXMLRPC {
+            ForkedChildSockets.protect(listening: listening.descriptor, port: listening.address.port ?? 0)
+        }
         let decoderLimits = {
             var decoderLimits = NIOHTTPDecoderLimitConfiguration()
             decoderLimits.maxHeaderFieldSize = limits.maxHeaderBytes
@@ -153,7 +168,7 @@ public final class HTTPServer: Service, Sendable {
                         withPipeliningAssistance: true, withErrorHandling: false,
                         withEncoderConfiguration: .init(), withDecoderLimitConfiguration: decoderLimits)
                     try pipeline.addHandlers([
-                        HTTPProtocolErrorResponder(),
+                        HTTPProtocolErrorResponder(logger: logger),
                         // After the error responder, whose answers to heads that never arrived must
                         // not reach the compressor (it pairs each answer with a request head).
                         HTTPResponseCompressor(responseCompressionPredicate: Self.compressesLargeAnswers),
@@ -161,7 +176,8 @@ public final class HTTPServer: Service, Sendable {
                         NIOHTTPRequestDecompressor(limit: .size(limits.maxRequestBytes)),
                         RequestReader(limits: limits, budget: pendingBodies, progress: progress, logger: logger),
                         ConnectionCloser(progress: progress),
-                        XMLRPCRequestHandler(service: service, endpoints: endpoints, logger: logger),
+                        XMLRPCRequestHandler(
+                            service: service, endpoints: endpoints, servesXMLRPC: servesXMLRPC, logger: logger),
                     ])
                 }
             }
@@ -216,11 +232,13 @@ final class XMLRPCRequestHandler: ChannelInboundHandler, RemovableChannelHandler
 
     private let service: SchedulerMethods
     private let endpoints: [any HTTPEndpoint]
+    private let servesXMLRPC: Bool
     private let logger: Logger
 
-    init(service: SchedulerMethods, endpoints: [any HTTPEndpoint] = [], logger: Logger) {
+    init(service: SchedulerMethods, endpoints: [any HTTPEndpoint] = [], servesXMLRPC: Bool = true, logger: Logger) {
         self.service = service
         self.endpoints = endpoints
+        self.servesXMLRPC = servesXMLRPC
         self.logger = logger
     }
 
@@ -256,7 +274,7 @@ final class XMLRPCRequestHandler: ChannelInboundHandler, RemovableChannelHandler
         let keepAlive = request.head.isKeepAlive
         let target = request.head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let path = target.first.map(String.init) ?? "/"
-        let isXMLRPC = (path == "/" || path == "/RPC2") && request.head.method == .POST
+        let isXMLRPC = servesXMLRPC && (path == "/" || path == "/RPC2") && request.head.method == .POST
         if !isXMLRPC, let endpoint = endpoints.first(where: { $0.serves(path: path) }) {
             answer(
                 context, endpoint: endpoint,
@@ -265,11 +283,16 @@ final class XMLRPCRequestHandler: ChannelInboundHandler, RemovableChannelHandler
                     headers: request.head.headers, body: request.body ?? ByteBuffer()), keepAlive: keepAlive)
             return
         }
-        guard path == "/" || path == "/RPC2" else {
-            respond(context, status: .notFound, text: "XML-RPC is served at /\n", keepAlive: keepAlive)
+        guard servesXMLRPC, path == "/" || path == "/RPC2" else {
+            let text = servesXMLRPC ? "XML-RPC is served at /" : "this port serves /metrics, /healthz and /readyz"
+            refuse(context, status: .notFound, reason: "no such path: \(logText(path, limit: 128))")
+            respond(context, status: .notFound, text: text + "\n", keepAlive: keepAlive)
             return
         }
         guard request.head.method == .POST else {
+            refuse(
+                context, status: .methodNotAllowed,
+                reason: "XML-RPC wants POST, got \(logText(request.head.method.rawValue, limit: 32))")
             respond(
                 context, status: .methodNotAllowed, text: "XML-RPC requests are POSTed to /\n", keepAlive: keepAlive,
                 extraHeaders: [("Allow", "POST")])
@@ -310,6 +333,9 @@ final class XMLRPCRequestHandler: ChannelInboundHandler, RemovableChannelHandler
     ) {
         guard endpoint.methods.contains(request.method) else {
             let allowed = endpoint.methods.map(\.rawValue).joined(separator: ", ")
+            refuse(
+                context, status: .methodNotAllowed,
+                reason: "\(request.path) answers \(allowed), got \(logText(request.method.rawValue, limit: 32))")
             respond(
                 context, status: .methodNotAllowed, text: "\(request.path) answers \(allowed)\n", keepAlive: keepAlive,
                 extraHeaders: [("Allow", allowed)])
@@ -330,6 +356,10 @@ final class XMLRPCRequestHandler: ChannelInboundHandler, RemovableChannelHandler
                 handler.write(context, status: answer.status, headers: headers, body: buffer, keepAlive: keepAlive)
             }
         }
+    }
+
+    private func refuse(_ context: ChannelHandlerContext, status: HTTPResponseStatus, reason: String) {
+        HTTPRefusalLog.record(status, client: context.remoteAddress, reason: reason, logger: logger)
     }
 
     private func respondXML(_ context: ChannelHandlerContext, _ body: [UInt8], keepAlive: Bool) {
@@ -373,20 +403,4 @@ final class XMLRPCRequestHandler: ChannelInboundHandler, RemovableChannelHandler
 
 extension ChannelHandlerContext {
     fileprivate func writeAndFlushPromise() -> EventLoopPromise<Void> { eventLoop.makePromise() }
-}
-
-/// Runs a request's task on its connection's event loop (never anything that blocks:
-/// Python calls and large bodies are handed to their own threads), so that a request
-/// that waited for the call pool resumes where its answer is written.
-private final class EventLoopTaskExecutor: TaskExecutor {
-    private let eventLoop: any EventLoop
-
-    init(_ eventLoop: any EventLoop) {
-        self.eventLoop = eventLoop
-    }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
-    }
 }

@@ -101,7 +101,8 @@ final class RequestHeadDeadline: ChannelInboundHandler, RemovableChannelHandler 
             return
         }
         let reason = "the request line and headers did not arrive within header_timeout (\(seconds))"
-        logger.debug("refusing a request from \(client): \(reason)")
+        HTTPRefusalLog.record(
+            .requestTimeout, client: context.remoteAddress, reason: reason, logger: logger)
         // Below the HTTP encoder: no response is under way, and the connection is closed after this one.
         let text = reason + "\n"
         let response =

@@ -217,8 +217,8 @@ final class RequestReader: ChannelInboundHandler, RemovableChannelHandler {
         releaseBody()
         progress.headReceived()
         state = .refused
-        logger.debug(
-            "refusing a request from \(context.remoteAddress?.description ?? "a client"): \(refusal.reason)")
+        HTTPRefusalLog.record(
+            refusal.status, client: context.remoteAddress, reason: refusal.reason, logger: logger)
         let text = refusal.reason + "\n"
         let headers = HTTPHeaders([
             ("Connection", "close"), ("Content-Type", "text/plain; charset=utf-8"),

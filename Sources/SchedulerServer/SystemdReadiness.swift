@@ -16,7 +16,7 @@ enum SystemdReadiness {
     }
 
     /// One datagram to `$NOTIFY_SOCKET` (a path, or `@name` in the abstract namespace).
-    private static func notify(_ message: String) {
+    static func notify(_ message: String) {
         guard let path = getenv("NOTIFY_SOCKET").map({ String(cString: $0) }), !path.isEmpty else { return }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)

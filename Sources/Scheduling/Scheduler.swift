@@ -1,5 +1,6 @@
 import EmbeddedPython
 import Logging
+import Metrics
 import Synchronization
 
 /// The oVirt external scheduler's semantics: which units run, how their results
@@ -52,6 +53,9 @@ public final class Scheduler: Sendable {
     /// The units being served and the files that did not load.
     public var registry: PluginRegistry { units.registry }
 
+    /// The in-process call pool's threads; nil when plugins run in worker processes.
+    public var pythonThreads: PythonThreadCounts? { runner.pythonThreads }
+
     /// Reads the plugin folder again: changed files are loaded anew (or keep their last
     /// good version when they no longer load), unchanged ones keep theirs, removed ones go;
     /// `everything` (SIGHUP) loads every file anew and imports its modules afresh.
@@ -66,6 +70,8 @@ public final class Scheduler: Sendable {
             }
             logUnitNameChanges(from: before, to: fresh)
             logPolicyChanges(from: before.policies, to: fresh.policies)
+            let outcome = fresh.folderProblem == nil && fresh.loadErrors.isEmpty ? "ok" : "errors"
+            Counter(label: "scheduler_proxy_plugin_reloads_total", dimensions: [("outcome", outcome)]).increment()
             for unit in before.allUnits where unit.quarantine.reason != nil {
                 guard let replacement = fresh.unit(unit.info.kind, named: unit.info.name), replacement !== unit
                 else { continue }

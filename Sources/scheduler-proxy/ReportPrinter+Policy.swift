@@ -21,9 +21,14 @@ extension ReportPrinter {
         }
         if explain {
             for rejection in placement.rejected {
-                let by = rejection.filters.isEmpty ? "the filters" : rejection.filters.joined(separator: ", ")
-                let reasons = rejection.reasons.isEmpty ? "" : ": " + rejection.reasons.joined(separator: "; ")
-                line("\(names.label(rejection.host)): rejected by \(by)\(reasons)")
+                // Each filter with what it said of the host (its reasons read "filter: reason").
+                let by = rejection.filters.map { filter in
+                    let said = rejection.reasons.first { $0.hasPrefix(filter + ": ") }
+                    return said.map { "\(filter) (\($0.dropFirst(filter.count + 2)))" } ?? filter
+                }
+                line(
+                    "\(names.label(rejection.host)): rejected by \(by.isEmpty ? "the filters" : by.joined(separator: ", "))"
+                )
             }
         }
         trailer(report)

@@ -48,11 +48,19 @@ struct ConfigurationOptions: ParsableArguments {
     }
 }
 
-func makeLogger(level: String) -> Logger {
+func makeLogger(level: String, format: ProxyConfiguration.LogFormat = .text) -> Logger {
+    let level = Logger.Level(rawValue: level) ?? .info
     LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = Logger.Level(rawValue: level) ?? .info
-        return handler
+        switch format {
+        case .text:
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        case .json:
+            var handler = JSONLogHandler(label: label)
+            handler.logLevel = level
+            return handler
+        }
     }
     return Logger(label: "scheduler-proxy")
 }
@@ -97,8 +105,21 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw StartupError(description: "\(error)")
         }
-        let logger = makeLogger(level: configuration.logLevel)
+        let logger = makeLogger(level: configuration.logLevel, format: configuration.logFormat)
+        // Before anything counts.
+        let metrics = configuration.metrics ? DaemonMetrics.bootstrap() : nil
         try options.checkPluginFolder(configuration)
+        logger.notice(
+            "scheduler-proxy \(schedulerProxyVersion) starting",
+            metadata: [
+                "config": "\(options.config ?? "none (defaults)")", "plugins": "\(configuration.pluginsPath)",
+                "plugins_conf": "\(configuration.pluginsConfPath)", "isolation": "\(configuration.isolation.rawValue)",
+                "inventory": "\(configuration.inventory.rawValue)",
+                "listen": "\(configuration.host):\(configuration.port)",
+                "tls":
+                    "\(tls == nil ? "off" : tls!.requiresClientCertificate ? "on, client certificates required" : "on")",
+                "metrics": "\(configuration.metrics ? configuration.metricsPort.map { "port \($0)" } ?? "on" : "off")",
+            ])
         if let warning = options.confFolderWarning(configuration) { logger.warning("\(warning)") }
         if !configuration.ssl, configuration.sslCert != nil || configuration.sslKey != nil {
             logger.warning("ssl_cert or ssl_key is set but ssl = false: serving plain HTTP")
@@ -121,32 +142,63 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw StartupError(description: "\(error)")
         }
+        let metricsListening: ListeningSocket?
+        do {
+            metricsListening = try configuration.metricsPort.map {
+                try ListeningSocket.bind(host: configuration.host, port: $0)
+            }
+        } catch {
+            throw StartupError(description: "metrics_port: \(error)")
+        }
         let workers = try configuration.makeWorkers(logger: logger)
         if workers != nil {
             logger.info("plugins run in worker processes", metadata: ["workers": "\(configuration.workerCount)"])
         }
-        let inventory = try configuration.makeInventory()
+        let measured = try configuration.makeMeasuredInventory()
+        let inventory = measured.inventory
         let scheduler = try Scheduler(
             settings: configuration.pluginSettings, pythonThreads: configuration.pythonThreads,
             inventory: inventory, workers: workers, logger: logger)
         for problem in scheduler.registry.loadErrors {
             logger.error("plugin not loaded: \(problem)")
         }
+        let readiness = Readiness(scheduler: scheduler, inventory: configuration.inventory, fetches: measured.fetches)
+        // After the metrics are bootstrapped: the journal makes its counters when it opens.
         let journal = configuration.openJournal(logger: logger)
         let unitCounters = UnitCounters()
         let statusPage = StatusPageEndpoint(
             scheduler: scheduler, journal: journal, journalPath: journal?.settings.path, counters: unitCounters,
             context: .init(
                 version: schedulerProxyVersion, startedAt: startedAt, pluginsPath: configuration.pluginsPath,
-                reloadInterval: configuration.reloadInterval, checks: { statusPageChecks(scheduler) }))
+                reloadInterval: configuration.reloadInterval,
+                // What /readyz answers, shown on the page.
+                checks: {
+                    readiness.checks().map {
+                        StatusReport.Check(name: $0.name, ok: $0.ok, detail: $0.detail, failed: $0.failed)
+                    }
+                }))
+        // For operators: with metrics_port, on that listener only.
+        var endpoints: [any HTTPEndpoint] = [LivenessEndpoint(), ReadinessEndpoint(checks: readiness.checks)]
+        if let metrics { endpoints.append(metrics.endpoint(scheduler)) }
+        endpoints += [DecisionsEndpoint(journal: journal), statusPage]
+        // For schedulers: always beside XML-RPC.
+        let placement: [any HTTPEndpoint] = [
+            OpenNebulaExternalEndpoint(
+                scheduler: scheduler, policy: configuration.openNebulaPolicy, inventory: inventory, logger: logger)
+        ]
+        var observers: [any CallObserver] = [RequestLog(logger: logger), unitCounters]
+        if let metrics { observers.append(metrics.requestObserver(scheduler)) }
+        if let journal { observers.append(journal) }
+        let methods = SchedulerMethods(scheduler: scheduler, observers: observers)
         let server = HTTPServer(
-            listening: listening, limits: configuration.limits, tls: tls,
-            service: SchedulerMethods(scheduler: scheduler, observers: [unitCounters] + [journal].compactMap { $0 }),
-            endpoints: [
-                DecisionsEndpoint(journal: journal), statusPage,
-                OpenNebulaExternalEndpoint(
-                    scheduler: scheduler, policy: configuration.openNebulaPolicy, inventory: inventory, logger: logger),
-            ], logger: logger)
+            listening: listening, limits: configuration.limits, tls: tls, service: methods,
+            endpoints: metricsListening == nil ? endpoints + placement : placement, logger: logger)
+        // metrics_port: the same endpoints, TLS and limits on a listener of their own.
+        let metricsServer = metricsListening.map {
+            HTTPServer(
+                listening: $0, limits: configuration.limits, tls: tls, service: methods, endpoints: endpoints,
+                servesXMLRPC: false, logger: logger)
+        }
         let watcher = PluginWatcher(
             scheduler: scheduler,
             interval: configuration.reloadInterval > 0 ? .seconds(configuration.reloadInterval) : nil,
@@ -160,7 +212,9 @@ struct Serve: AsyncParsableCommand {
                 JournalService(journal: journal),
                 PluginCallService(
                     scheduler: scheduler, requestsInFlight: { server.hasOpenConnections }, logger: logger),
-                server, watcher,
+                server,
+            ] + (metricsServer.map { [$0] } ?? [any Service]()) + [
+                watcher,
                 PluginHookService(
                     scheduler: scheduler, inventory: inventory,
                     refreshInterval: configuration.inventoryRefreshInterval, counters: HookCounters(), logger: logger),

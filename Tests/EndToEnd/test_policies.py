@@ -197,10 +197,17 @@ def test_has_any_hosts_answers_true_without_ranking(served):
 def test_has_any_hosts_says_which_filter_turned_each_host_away(served):
     hosts = [ovirt_host('a', state='down'), ovirt_host('b', state='maintenance')]
     answer = served.client().hasAnyHosts('packing', '', hosts, {'SCHED_REQUIREMENTS': 'status/state = up'})
-    assert answer['result'] is False and answer['result_code'] == 0
-    assert answer['why_not'] == ['every host was rejected by the filters']
-    assert answer['rejected'] == [{'host': 'a', 'filters': ['requirements'], 'reasons': []},
-                                  {'host': 'b', 'filters': ['requirements'], 'reasons': []}]
+    # result_code 1: the filter's summary of its reasons is in plugin_errors, as for runFilters.
+    assert answer['result'] is False and answer['result_code'] == 1
+    assert answer['why_not'] == [
+        'every host was rejected by the filters',
+        'requirements: rejected 2 of 2 hosts: a: status/state = up is false (status/state = down); '
+        'b: status/state = up is false (status/state = maintenance)']
+    assert answer['rejected'] == [
+        {'host': 'a', 'filters': ['requirements'],
+         'reasons': ['requirements: status/state = up is false (status/state = down)']},
+        {'host': 'b', 'filters': ['requirements'],
+         'reasons': ['requirements: status/state = up is false (status/state = maintenance)']}]
 
 
 def test_has_any_hosts_gives_the_units_errors_as_why_not(served):
@@ -379,7 +386,7 @@ def test_run_policy_explains_the_choice(tmp_path, policy_folder):
         'policy packing chose b (dev-b)',
         'b (dev-b): cost 0 (chosen)  [rank 0]',
         'a (dev-a): cost 1000  [rank 1000]',
-        'c (dev-c): rejected by requirements',
+        'c (dev-c): rejected by requirements (status/state = up is false (status/state = down))',
     ]
 
 

@@ -1,3 +1,4 @@
+import Metrics
 import Synchronization
 
 /// Keeps what a slow inventory (the engine's REST API) answered for `ttl`, so that
@@ -39,7 +40,9 @@ public final class CachedInventory: Inventory {
                 }
             }
         }
+        Counter(label: "scheduler_proxy_inventory_cache_hits_total").increment(by: ids.count - missing.count)
         guard !missing.isEmpty else { return found }
+        Counter(label: "scheduler_proxy_inventory_cache_misses_total").increment(by: missing.count)
         let fetched = try await source.entities(kind, ids: missing)
         let expires = ContinuousClock.now + ttl
         entries.withLock { entries in

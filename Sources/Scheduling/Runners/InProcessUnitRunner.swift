@@ -59,4 +59,6 @@ final class InProcessUnitRunner: PythonUnitRunner {
     func stopCalls() {
         pool.stopAll()
     }
+
+    var pythonThreads: PythonThreadCounts? { pool.threadCounts }
 }

@@ -1,3 +1,5 @@
+import EmbeddedPython
+
 /// One call of a Python policy unit, named rather than held, so that it can be
 /// answered by a process that loaded the same plugin folder.
 public struct PythonUnitCall: Sendable, Equatable {
@@ -78,4 +80,11 @@ public protocol PythonUnitRunner: Sendable {
     /// Shutting down: the calls still running are answered as stopped and stopped as at
     /// their deadline.
     func stopCalls()
+
+    /// The in-process call pool's threads; nil when calls run elsewhere (worker processes).
+    var pythonThreads: PythonThreadCounts? { get }
+}
+
+extension PythonUnitRunner {
+    public var pythonThreads: PythonThreadCounts? { nil }
 }

@@ -35,6 +35,7 @@ extension ProxyConfiguration {
             if try readInventoryKey(key, entry, folder: folder, fail) { continue }
             if try readWorkersKey(key, entry, folder: folder, fail) { continue }
             if try readJournalKey(key, entry, folder: folder, fail) { continue }
+            if try readObservabilityKey(key, entry, fail) { continue }
             // The daemon's own.
             switch key {
             case .logLevel:

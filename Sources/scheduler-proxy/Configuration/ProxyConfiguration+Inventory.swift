@@ -19,22 +19,29 @@ extension ProxyConfiguration {
 
     /// The inventory the configuration asks for; nil when plugins get ids only.
     func makeInventory() throws -> (any Inventory)? {
+        try makeMeasuredInventory().inventory
+    }
+
+    /// The inventory, and for the engine's REST API the fetches' measure, whose last
+    /// outcome says whether the engine is reachable (`/readyz`).
+    func makeMeasuredInventory() throws -> (inventory: (any Inventory)?, fetches: MeasuredInventory?) {
         try validate()
         let limits = pluginSettings.entityLimits
         switch inventory {
         case .none:
-            return nil
+            return (nil, nil)
         case .files:
-            return try FileInventory(folder: inventoryPath ?? "", limits: limits)
+            return (try FileInventory(folder: inventoryPath ?? "", limits: limits), nil)
         case .ovirt:
             let client = try OVirtRESTClient(settings: try ovirtRESTSettings(maxResponseBytes: limits.maxBytes))
-            return CachedInventory(OVirtInventory(client: client, limits: limits), ttl: .seconds(inventoryTTL))
+            let fetches = MeasuredInventory(OVirtInventory(client: client, limits: limits))
+            return (CachedInventory(fetches, ttl: .seconds(inventoryTTL)), fetches)
         case .opennebula:
             let session = try OpenNebulaSettings.session(fromFile: openNebulaSessionFile ?? "")
             let client = try OpenNebulaClient(
                 settings: OpenNebulaSettings(
                     url: openNebulaURL ?? "", session: session, maxResponseBytes: limits.maxBytes))
-            return OpenNebulaInventory(client: client, limits: limits, ttl: .seconds(inventoryTTL))
+            return (OpenNebulaInventory(client: client, limits: limits, ttl: .seconds(inventoryTTL)), nil)
         }
     }
 

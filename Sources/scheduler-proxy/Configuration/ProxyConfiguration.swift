@@ -26,6 +26,12 @@ struct ProxyConfiguration: Sendable, Equatable {
     /// How many plugin calls may run at once (they share the GIL).
     var pythonThreads = 8
     var logLevel = "info"
+    /// How log lines are written: text for people, JSON lines for journald and ELK.
+    var logFormat = LogFormat.text
+    /// Whether calls are counted and `/metrics` is served.
+    var metrics = true
+    /// A port of its own for `/metrics`, `/healthz` and `/readyz` (same address as `host`); nil: the XML-RPC port.
+    var metricsPort: Int?
     /// Seconds a whole request may take, whatever its units' own deadlines.
     var requestTimeout = 60.0
     /// Where hosts and VMs sent as bare ids are looked up.
@@ -73,6 +79,13 @@ struct ProxyConfiguration: Sendable, Equatable {
         case process
     }
 
+    enum LogFormat: String, Sendable, CaseIterable {
+        /// `TIME LEVEL LABEL : key=value ... message`, swift-log's own.
+        case text
+        /// One JSON object a line, with stable keys (`JSONLogHandler`).
+        case json
+    }
+
     enum InventoryMode: String, Sendable, CaseIterable {
         /// Plugins get the ids the engine sent.
         case none
@@ -109,6 +122,9 @@ struct ProxyConfiguration: Sendable, Equatable {
         case pluginTimeout = "plugin_timeout"
         case pythonThreads = "python_threads"
         case logLevel = "log_level"
+        case logFormat = "log_format"
+        case metrics
+        case metricsPort = "metrics_port"
         case requestTimeout = "request_timeout"
         case reloadInterval = "reload_interval"
         case inventory
