@@ -5,6 +5,7 @@ Every contender serves the same protocol with the same plugins (Benchmarks/plugi
   daemon          scheduler-proxy (release build), plugins embedded in-process
   baseline        another build of the daemon (--baseline-bin), for before/after in one run
   workers         the daemon with isolation = process: plugins in its worker processes
+  nojournal       the daemon with journal = off: what keeping every decision record costs
   nometrics       the daemon with metrics = false: what counting every call and unit costs
   quiet           the daemon with metrics = false and log_level = notice: no metrics, no line per call
   python          Python's xmlrpc.server with a threading mixin calling the plugins directly,
@@ -98,11 +99,14 @@ GROWTH = ['runFilters 3x100', 'runFilters 3x1000', 'runFilters 3x10000']
 CONNECTIONS = (1, 16)
 
 
-def daemon_config(folder, isolation='thread', inventory=None, extra=''):
-    """A scheduler.conf for the benchmark plugins, with an inventory folder if given (and `extra` lines)."""
+def daemon_config(folder, isolation='thread', inventory=None, extra='', journal=False):
+    """A scheduler.conf for the benchmark plugins, with an inventory folder if given (and `extra` lines);
+    with `journal`, the decision journal in the config's own folder."""
     folder = Path(tempfile.mkdtemp(prefix='scheduler-proxy-bench-', dir=folder))
     path = folder / 'scheduler.conf'
     text = 'plugins_path = %s\nplugins_conf_path = %s\nisolation = %s\n' % (PLUGINS, PLUGINS / 'conf', isolation)
+    if journal:
+        text += 'journal_path = %s\n' % (folder / 'decisions.sqlite')
     text += extra
     if inventory:
         text += 'inventory = files\ninventory_path = %s\n' % inventory
@@ -302,7 +306,7 @@ def main():
                                             'words (for profiling one of them)')
     parser.add_argument('--contenders', default='daemon,workers,python,classic',
                         help='daemon (isolation = thread), baseline (--baseline-bin), workers (isolation = process), '
-                             'nometrics (metrics = false), quiet (and log_level = notice), python, classic; '
+                             'nojournal (journal = off), nometrics (metrics = false), quiet (and log_level = notice), python, classic; '
                              '--baseline-bin adds baseline after daemon')
     parser.add_argument('--baseline-bin', help='a second scheduler-proxy binary (e.g. a release build of an earlier '
                                                'commit), measured as the contender `baseline` beside `daemon`')
@@ -328,16 +332,21 @@ def main():
     inventory = write_inventory(Path(scratch) / 'inventory')
     binary = os.environ.get('SCHEDULER_PROXY_BIN') or str(REPOSITORY / '.build' / 'release' / 'scheduler-proxy')
 
-    def daemon(path, isolation='thread', extra='', log_level='info'):
+    # This build's daemon as shipped: its decision journal on, in the scratch folder (the
+    # default folder, /var/lib/scheduler-proxy, may not exist here). The baseline may be a
+    # build that has no journal, so it gets no journal keys.
+    def daemon(path, isolation='thread', extra='', log_level='info', journal=True):
         def serve(config):
             return [path, 'serve', '--port', '0', '--config', str(config), '--log-level', log_level]
-        return (serve(daemon_config(scratch, isolation, extra=extra)),
-                serve(daemon_config(scratch, isolation, inventory, extra)))
+        return (serve(daemon_config(scratch, isolation, extra=extra, journal=journal)),
+                serve(daemon_config(scratch, isolation, inventory, extra, journal=journal)))
 
     python = [sys.executable, str(BENCHMARKS / 'python_server.py'), '--port', '0', '--plugins', str(PLUGINS)]
     factories = {
         'daemon': lambda: Contender('daemon', *daemon(binary)),
-        'baseline': lambda: Contender('baseline', *daemon(arguments.baseline_bin)),
+        # The same daemon without its decision journal: what keeping every decision costs.
+        'nojournal': lambda: Contender('nojournal', *daemon(binary, extra='journal = off\n', journal=False)),
+        'baseline': lambda: Contender('baseline', *daemon(arguments.baseline_bin, journal=False)),
         # The same daemon with its plugins in worker processes (isolation = process).
         'workers': lambda: Contender('workers', *daemon(binary, 'process')),
         # The same daemon without what observing it costs: metrics, then the line per call too.
@@ -542,7 +551,7 @@ def render(results, names, idle, peak, soak, arguments, connection_counts):
     ratios = []
     if 'daemon' in names and 'baseline' in names:
         ratios.append(('baseline', 'rps', 'daemon/baseline req/s'))
-    for quieter in ('nometrics', 'quiet'):
+    for quieter in ('nojournal', 'nometrics', 'quiet'):
         if 'daemon' in names and quieter in names:
             ratios.append((quieter, 'rps', 'daemon/%s req/s' % quieter))
     if 'daemon' in names and 'python' in names:
@@ -717,6 +726,14 @@ def observability_cost(names, has, median):
                         'met' if loss < OBSERVABILITY_COST else 'MISSED'))
     else:
         lines.append('- req/s lost to metrics: not measured in this run (--contenders daemon,nometrics)')
+    if 'daemon' in names and 'nojournal' in names and costs('daemon', 'nojournal')[0]:
+        measured, lost, added = costs('daemon', 'nojournal')
+        loss = statistics.median(lost)
+        lines.append('- req/s lost to the decision journal, daemon against nojournal: %s (target < %d%%): %s'
+                     % (describe(measured, lost, added), OBSERVABILITY_COST,
+                        'met' if loss < OBSERVABILITY_COST else 'MISSED'))
+    else:
+        lines.append('- req/s lost to the journal: not measured in this run (--contenders daemon,nojournal)')
     if 'nometrics' in names and 'quiet' in names and costs('nometrics', 'quiet')[0]:
         lines.append('  (informational: req/s lost to the info line per call, nometrics against quiet: %s)'
                      % describe(*costs('nometrics', 'quiet')))
