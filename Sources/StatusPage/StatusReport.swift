@@ -1,22 +1,12 @@
 import DecisionJournal
 import Foundation
+import SchedulerServer
 import Scheduling
 
 /// What the status page shows, as JSON (`GET /status.json`, and inlined in the page).
 public struct StatusReport: Sendable, Encodable {
-    public struct Check: Sendable, Encodable, Equatable {
-        public var name: String
-        public var ok: Bool
-        public var detail: String
-        public var failed: [String]?
-
-        public init(name: String, ok: Bool, detail: String, failed: [String]? = nil) {
-            self.name = name
-            self.ok = ok
-            self.detail = detail
-            self.failed = failed
-        }
-    }
+    /// What `/readyz` checks, as it answers them.
+    public typealias Check = ReadinessCheck
 
     public struct Unit: Sendable, Encodable {
         var kind: String

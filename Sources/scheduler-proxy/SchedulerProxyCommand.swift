@@ -172,11 +172,7 @@ struct Serve: AsyncParsableCommand {
                 version: schedulerProxyVersion, startedAt: startedAt, pluginsPath: configuration.pluginsPath,
                 reloadInterval: configuration.reloadInterval,
                 // What /readyz answers, shown on the page.
-                checks: {
-                    readiness.checks().map {
-                        StatusReport.Check(name: $0.name, ok: $0.ok, detail: $0.detail, failed: $0.failed)
-                    }
-                }))
+                checks: readiness.checks))
         // For operators: with metrics_port, on that listener only.
         var endpoints: [any HTTPEndpoint] = [LivenessEndpoint(), ReadinessEndpoint(checks: readiness.checks)]
         if let metrics { endpoints.append(metrics.endpoint(scheduler)) }
