@@ -1,0 +1,44 @@
+import DecisionJournal
+
+/// What `replay` counts while it runs, and the closing lines it prints.
+struct ReplayTally {
+    /// The journal had more decisions than `replay` reads: only the newest were replayed.
+    let capped: Bool
+    var replayed = 0
+    var differing = 0
+    /// Records kept without their request: it was larger than a record keeps.
+    var tooLarge = 0
+    /// `matchmake` decisions: OpenNebula's, not plugins', so not replayed.
+    var matchmaking = 0
+    /// Requests that sent host ids while no inventory is configured here.
+    var sentIDs = 0
+    var unknownToInventory: Set<String> = []
+
+    static func isXML(_ host: String) -> Bool {
+        host.first { !$0.isWhitespace } == "<"
+    }
+
+    func summary(journal: String) -> String {
+        var text = ""
+        if capped {
+            text +=
+                "note: only the newest \(Replay.maxDecisions) decisions of \(journal) were read; narrow with --since\n"
+        }
+        if sentIDs > 0 {
+            text +=
+                "note: \(sentIDs) requests sent host ids and no inventory is configured: their units saw bare ids, "
+                + "not the hosts' XML; give --config with the inventory the daemon used\n"
+        }
+        if !unknownToInventory.isEmpty {
+            let ids = unknownToInventory.sorted()
+            text +=
+                "note: host or VM ids the inventory cannot resolve: "
+                + ReplayComparison.bounded(ids) + "; replay with the inventory the daemon used\n"
+        }
+        if matchmaking > 0 { text += "note: \(matchmaking) matchmake decisions are not replayed (no plugins run)\n" }
+        let skipped = tooLarge + matchmaking
+        text += "\(replayed) decisions replayed, \(differing) differ, \(skipped) skipped"
+        if tooLarge > 0 { text += " (\(tooLarge) too large to keep their request)" }
+        return text + "\n"
+    }
+}
