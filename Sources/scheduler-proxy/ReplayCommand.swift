@@ -31,6 +31,9 @@ struct Replay: AsyncParsableCommand {
         help: "Only decisions since an ISO time (2026-11-27T10:00:00Z) or for a duration back (90s, 15m, 1h, 2d).")
     var since: String?
 
+    /// The plugins' calls; `matchmake` runs no plugin.
+    static let replayedMethods: Set<String> = ["runFilters", "runCostFunctions", "runLoadBalancing"]
+
     /// Decisions read at most: each keeps its request (up to 256 KiB) in memory.
     static let maxDecisions = 10_000
 
@@ -74,8 +77,8 @@ struct Replay: AsyncParsableCommand {
                 tally.tooLarge += 1
                 continue
             }
-            guard request.method != "matchmake" else {
-                tally.matchmaking += 1
+            guard Self.replayedMethods.contains(request.method) else {
+                tally.notReplayed[request.method, default: 0] += 1
                 continue
             }
             if inventory == nil, request.hosts.contains(where: { !ReplayTally.isXML($0) }) { tally.sentIDs += 1 }
@@ -125,7 +128,7 @@ struct Replay: AsyncParsableCommand {
                 let report = try await scheduler.runCostFunctions(
                     functions, hosts: request.hosts, vm: vm, properties: request.properties)
                 return (report.decision, Set(report.unknownToInventory))
-            default:
+            default:  // runLoadBalancing: the only other method replayed
                 let report = try await scheduler.runLoadBalancing(
                     request.units.first ?? "", hosts: request.hosts, properties: request.properties)
                 return (report.decision, Set(report.unknownToInventory))

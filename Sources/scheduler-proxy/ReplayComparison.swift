@@ -13,12 +13,12 @@ struct ReplayComparison {
 
     var differences: [String] {
         var lines: [String] = []
-        if before.answer.fault != after.answer.fault {
-            if let fault = after.answer.fault {
-                lines.append("fails now: \(fault)" + (before.answer.fault.map { " (was: \($0))" } ?? ""))
-            } else if let fault = before.answer.fault {
-                lines.append("no longer fails (was: \(fault))")
-            }
+        // Whether the call was answered with a fault; its words differ between the server's
+        // fault and the scheduler's error, so they are not compared.
+        switch (before.answer.fault, after.answer.fault) {
+        case (nil, let fault?): lines.append("fails now: \(logText(fault, limit: 300))")
+        case (let fault?, nil): lines.append("no longer fails (was: \(logText(fault, limit: 300)))")
+        default: break
         }
         lines += unitDifferences
         if before.method == "runFilters" { lines += filterDifferences }

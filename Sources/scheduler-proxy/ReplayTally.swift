@@ -1,4 +1,5 @@
 import DecisionJournal
+import Scheduling
 
 /// What `replay` counts while it runs, and the closing lines it prints.
 struct ReplayTally {
@@ -8,8 +9,8 @@ struct ReplayTally {
     var differing = 0
     /// Records kept without their request: it was larger than a record keeps.
     var tooLarge = 0
-    /// `matchmake` decisions: OpenNebula's, not plugins', so not replayed.
-    var matchmaking = 0
+    /// Decisions of methods that run no plugin (`matchmake`), by method: not replayed.
+    var notReplayed: [String: Int] = [:]
     /// Requests that sent host ids while no inventory is configured here.
     var sentIDs = 0
     var unknownToInventory: Set<String> = []
@@ -35,8 +36,10 @@ struct ReplayTally {
                 "note: host or VM ids the inventory cannot resolve: "
                 + ReplayComparison.bounded(ids) + "; replay with the inventory the daemon used\n"
         }
-        if matchmaking > 0 { text += "note: \(matchmaking) matchmake decisions are not replayed (no plugins run)\n" }
-        let skipped = tooLarge + matchmaking
+        for (method, count) in notReplayed.sorted(by: { $0.key < $1.key }) {
+            text += "note: \(count) \(logText(method, limit: 100)) decisions are not replayed (no plugin runs)\n"
+        }
+        let skipped = tooLarge + notReplayed.values.reduce(0, +)
         text += "\(replayed) decisions replayed, \(differing) differ, \(skipped) skipped"
         if tooLarge > 0 { text += " (\(tooLarge) too large to keep their request)" }
         return text + "\n"
