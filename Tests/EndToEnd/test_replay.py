@@ -108,3 +108,16 @@ def test_a_journal_that_does_not_exist_is_a_clear_error(tmp_path):
     assert not missing.exists()
     bad_since = replay('--journal', missing, '--since', 'yesterday-ish')
     assert bad_since.returncode != 0 and '--since must be' in bad_since.stderr
+
+
+def test_ids_the_configured_inventory_cannot_resolve_are_named(tmp_path):
+    journal, plugins = recorded_journal(tmp_path)
+    inventory = tmp_path / 'inventory'
+    inventory.mkdir()
+    config = tmp_path / 'replay.conf'
+    config.write_text('inventory = files\ninventory_path = %s\nplugins_conf_path = %s\n'
+                      % (inventory, FIXTURES / 'plugins-conf'))
+    result = replay('--config', config, '--journal', journal, '--plugins', plugins)
+    assert 'no inventory is configured' not in result.stdout
+    assert 'note: host or VM ids the inventory cannot resolve: h1, h2, h3, vm-1, vm-2;' in result.stdout, \
+        result.stdout + result.stderr
