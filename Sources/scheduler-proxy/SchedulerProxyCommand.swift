@@ -13,7 +13,7 @@ struct SchedulerProxyCommand: AsyncParsableCommand {
         commandName: "scheduler-proxy",
         abstract: "Runs oVirt external scheduling plugins written in Python, in-process.",
         version: schedulerProxyVersion,
-        subcommands: [Serve.self, Discover.self, Run.self, Explain.self, New.self, Worker.self])
+        subcommands: [Serve.self, Discover.self, Run.self, Explain.self, Replay.self, New.self, Worker.self])
 }
 
 /// Flags shared by the subcommands that read the daemon's configuration.

@@ -71,10 +71,11 @@ def test_a_balancer_without_an_engine_fails_and_says_why(proxy, cluster):
     assert re.search('OVIRT_URL', message), message
 
 
-def test_discover_and_the_explanation_seam(proxy):
+def test_discover_and_the_explanation_of_a_sample(proxy):
     assert proxy.discover()['filters']['max_vms'][1] == 'maximum_vm_count=[0-9]+'
-    # No decision records are served yet: the explanation is absent, not made up.
-    assert proxy.run_filters('exclude_hosts', ['a', 'b'], 'vm', {'excluded_hosts': 'a'}).explanation is None
+    why = proxy.run_filters('exclude_hosts', ['a', 'b'], 'vm', {'excluded_hosts': 'a'}).explanation
+    assert why['a'].accepted is False and why['a'].rejected_by == ['exclude_hosts']
+    assert why['b'].accepted is True and why['b'].rejections == []
 
 
 def test_start_proxy_adds_scheduler_conf_keys(start_proxy, cluster):

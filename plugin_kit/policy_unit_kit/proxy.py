@@ -1,22 +1,32 @@
 """The built scheduler-proxy daemon serving a plugin folder, called as the oVirt engine calls it."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import signal
+import ssl
 import subprocess
 import tempfile
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import xmlrpc.client
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence, Union
+from typing import Any, Callable, Iterable, Mapping, Sequence, Union
 
 from .cluster import Cluster, Host, VM
+from .explanation import Explanation
 
 BINARY_VARIABLE = 'SCHEDULER_PROXY_BIN'
 # How long the daemon may take to load the plugins and listen: generous, only to prove nothing is stuck.
 START_TIMEOUT = 60
+# How long an explanation waits for the daemon's journal, which writes records in the background
+# (within milliseconds): generous, only to prove nothing is stuck.
+EXPLANATION_TIMEOUT = 10
 _LISTENING = re.compile(r'listening on (https?)://[^\s/"]+:(\d+)')
 
 HostArgument = Union[Host, VM, str]
@@ -44,11 +54,19 @@ class Answer(dict):  # type: ignore[type-arg]
     """The envelope a run* method answers, as a dict (`{'result_code': 0, 'result': [...]}`), with
     its fields as attributes; the optional ones are empty when the daemon left them out."""
 
-    # The per-host explanation (which unit rejected a host and why, what each cost function
-    # scored) belongs here once the daemon records its decisions (the observability issue's
-    # decision records). Until a daemon serves them this stays None: Proxy._explanation is
-    # the one place that will fetch it.
-    explanation: Any = None
+    # Reads the daemon's record of this call; set by Proxy, run on first use of `explanation`
+    # (so calls that never look at it do not wait for the journal).
+    _fetch: Callable[[], Explanation | None] | None = None
+    _explained: list[Explanation | None] | None = None
+
+    @property
+    def explanation(self) -> Explanation | None:
+        """Why the daemon answered so, per host (which filter rejected it and why, each cost
+        function's score, weight and contribution, the total), read from its decision journal
+        while it runs; None when the daemon keeps no journal (`journal = off`) or has stopped."""
+        if self._explained is None:
+            self._explained = [self._fetch() if self._fetch is not None else None]
+        return self._explained[0]
 
     @property
     def result(self) -> Any:
@@ -122,6 +140,8 @@ class Proxy:
         self.url: str | None = None
         self._served_version: int | None = None
         self._log_path = self.folder / 'scheduler-proxy.log'
+        # Decision ids already matched to an answer, so that equal calls each get their own.
+        self._claimed: set[str] = set()
 
     # -- the daemon --------------------------------------------------------------------------
 
@@ -133,6 +153,8 @@ class Proxy:
         if self.cluster is not None and (self.cluster.hosts or self.cluster.vms):
             inventory = self.cluster.write_inventory(self.folder / 'inventory')
             config.update({'inventory': 'files', 'inventory_path': inventory})
+        # A journal in the daemon's folder, for the answers' explanations (kept across restarts).
+        config['journal_path'] = self.folder / 'decisions.sqlite'
         config.update(self.config)
         config_path = self.folder / 'scheduler.conf'
         config_path.write_text(''.join('%s = %s\n' % (key, value) for key, value in config.items()),
@@ -237,8 +259,9 @@ class Proxy:
                     vm: HostArgument, properties: Mapping[str, str] | None = None) -> Answer:
         """`runFilters`: `result` holds the ids of the hosts every filter that succeeded accepted."""
         units = [names] if isinstance(names, str) else list(names)
-        envelope = self.xmlrpc.runFilters(units, _ids(hosts), _id(vm), dict(properties or {}))
-        return self._answer('runFilters', envelope)
+        client, started = self.xmlrpc, time.time()
+        envelope = client.runFilters(units, _ids(hosts), _id(vm), dict(properties or {}))
+        return self._answer('runFilters', envelope, started)
 
     def run_cost_functions(self, functions: str | Sequence[str | tuple[str, int] | list[Any]] | Mapping[str, int],
                            hosts: Iterable[HostArgument] | HostArgument, vm: HostArgument,
@@ -251,26 +274,55 @@ class Proxy:
             weighted = [[name, weight] for name, weight in functions.items()]
         else:
             weighted = [[item, 1] if isinstance(item, str) else list(item) for item in functions]
-        envelope = self.xmlrpc.runCostFunctions(weighted, _ids(hosts), _id(vm), dict(properties or {}))
-        return self._answer('runCostFunctions', envelope)
+        client, started = self.xmlrpc, time.time()
+        envelope = client.runCostFunctions(weighted, _ids(hosts), _id(vm), dict(properties or {}))
+        return self._answer('runCostFunctions', envelope, started)
 
     def run_load_balancing(self, name: str, hosts: Iterable[HostArgument] | HostArgument,
                            properties: Mapping[str, str] | None = None) -> Answer:
         """`runLoadBalancing`: `result` is [VM id, [host ids]], or ['', []] (Answer.migration)."""
-        envelope = self.xmlrpc.runLoadBalancing(name, _ids(hosts), dict(properties or {}))
-        return self._answer('runLoadBalancing', envelope)
+        client, started = self.xmlrpc, time.time()
+        envelope = client.runLoadBalancing(name, _ids(hosts), dict(properties or {}))
+        return self._answer('runLoadBalancing', envelope, started)
 
-    def _answer(self, method: str, envelope: Any) -> Answer:
+    def _answer(self, method: str, envelope: Any, started: float) -> Answer:
         if not isinstance(envelope, dict):
             raise ProxyError('%s answered %r, not an envelope' % (method, envelope))
         answer = Answer(envelope)
-        answer.explanation = self._explanation(method, answer)
+        answer._fetch = lambda: self._explanation(method, started)
         return answer
 
-    def _explanation(self, method: str, answer: Answer) -> Any:
-        # The seam for the per-host explanation: the daemon does not yet record its decisions, so
-        # there is nothing to fetch. When it does, this looks up the decision this answer came from.
+    def _explanation(self, method: str, started: float) -> Explanation | None:
+        """The decision the daemon recorded for the `method` call made at `started`: the oldest
+        one of that method since then that no other answer took (the kit's calls come one after
+        another). The journal writes in the background, so it is asked again until it is there."""
+        if str(self.config.get('journal', 'on')).strip().lower() == 'off':
+            return None
+        # The daemon stamps arrival in milliseconds, after `started`; a millisecond back for rounding.
+        since = datetime.fromtimestamp(started - 0.001, timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3] + 'Z'
+        query = urllib.parse.urlencode({'last': 1000, 'since': since})
+        deadline = time.monotonic() + EXPLANATION_TIMEOUT
+        while self.running and self.url is not None:
+            try:
+                tables = self._get_json('decisions?' + query).get('decisions') or []
+            except (OSError, ValueError):
+                return None
+            for table in reversed(tables):  # newest first as served
+                record = table.get('decision') or {}
+                if record.get('method') == method and record.get('id') not in self._claimed:
+                    self._claimed.add(record['id'])
+                    return Explanation.from_table(table)
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.02)
         return None
+
+    def _get_json(self, path: str) -> Any:
+        assert self.url is not None
+        # The kit's own daemon on 127.0.0.1: with TLS configured, its certificate is the test's.
+        context = ssl._create_unverified_context() if self.url.startswith('https') else None
+        with urllib.request.urlopen(self.url + path, timeout=30, context=context) as response:
+            return json.loads(response.read())
 
 
 def _id(entity: HostArgument) -> str:
