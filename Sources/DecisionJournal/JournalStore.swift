@@ -125,12 +125,11 @@ public final class JournalStore: Sendable {
     /// Writes `records` in one transaction, then deletes what the retention settings no
     /// longer keep. Blocks its caller (the journal's writer thread).
     public func write(_ records: [DecisionRecord], maxRecords: Int, maxAge: Double, now: Double) throws {
-        let encoder = JSONEncoder()
-        let rows = try records.map { record in
+        let rows = records.map { record in
             [
                 SQLiteData.text(record.id), .float(record.time), .text(record.method),
                 record.vm.map { .text($0) } ?? .null,
-                .text(String(decoding: try encoder.encode(record), as: UTF8.self)),
+                .text(String(decoding: record.journalJSON, as: UTF8.self)),
             ]
         }
         _ = try connection.query("BEGIN IMMEDIATE").wait()
