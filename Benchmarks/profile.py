@@ -157,7 +157,7 @@ def main():
     workload = next(w for w in compare.WORKLOADS if w.name == arguments.workload)
     scratch = tempfile.mkdtemp(prefix='scheduler-proxy-profile-')
     inventory = compare.write_inventory(Path(scratch) / 'inventory') if workload.inventory else None
-    config = compare.daemon_config(scratch, inventory=inventory)
+    config = compare.daemon_config(scratch, inventory=inventory, journal=True)
     body = os.path.join(scratch, 'body.xml')
     Path(body).write_text(xmlrpc.client.dumps(workload.params, workload.method))
     server = compare.Server('daemon', [arguments.bin, 'serve', '--port', '0', '--config', str(config),
