@@ -37,6 +37,21 @@ public final class MeasuredInventory: Inventory {
         }
     }
 
+    /// The whole inventory, for timers and status hooks: passed through (and measured like any
+    /// fetch), or the source's own "cannot list" when it has no listing.
+    public func snapshot() async throws(InventoryError) -> InventorySnapshot {
+        let started = ContinuousClock.now
+        do {
+            let everything = try await source.snapshot()
+            finished(started, error: nil)
+            return everything
+        } catch {
+            Counter(label: "scheduler_proxy_inventory_fetch_errors_total").increment()
+            finished(started, error: logText(error.message))
+            throw error
+        }
+    }
+
     private func finished(_ started: ContinuousClock.Instant, error: String?) {
         let elapsed = ContinuousClock.now - started
         Metrics.Timer(label: "scheduler_proxy_inventory_fetch_duration_seconds").recordNanoseconds(
